@@ -1,0 +1,119 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { ulid } from 'ulidx';
+import type { Config } from './config.js';
+import { MIGRATIONS } from './migrations.js';
+import { createCatalogModule } from './modules/catalog/index.js';
+import { createDevelopersModule } from './modules/developers/index.js';
+import type { Database } from './platform/db/database.js';
+import type { InvalidationBus } from './platform/db/invalidation.js';
+import { pendingMigrations } from './platform/db/migrate.js';
+import { ulidIds, type IdGenerator } from './platform/crypto/ids.js';
+import { errorCatalog, Problem } from './platform/http/errors.js';
+import { healthRoutes } from './platform/http/health.js';
+import { Idempotency } from './platform/http/idempotency.js';
+import type { ModuleDeps } from './platform/http/module.js';
+import { installPlatform, type RouteRecord } from './platform/http/platform.js';
+import { RateLimiter } from './platform/http/ratelimit.js';
+import { validatorCompiler } from './platform/http/validation.js';
+import { API_VERSIONS } from './platform/http/versioning.js';
+import type { Metrics } from './platform/observability/metrics.js';
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  bus: InvalidationBus;
+  logger: Logger;
+  metrics: Metrics;
+  ids?: IdGenerator;
+  now?: () => Date;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Builds the whole HTTP app, platform first, then modules. It never listens: `server.ts` does, and
+ * tests use `inject`.
+ */
+export async function buildApp(deps: AppDeps) {
+  const { config, logger } = deps;
+  const app: FastifyInstance = Fastify({
+    logger: false, // the platform logs one line per request itself (platform.ts)
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : `req_${ulid().toLowerCase()}`;
+    },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+
+  const rateLimiter = new RateLimiter(config.rateLimit.quota, config.rateLimit.windowSeconds, config.redisUrl);
+  const idempotency = new Idempotency(deps.db, config.idempotencyRetentionHours);
+  const moduleDeps: ModuleDeps = { config, db: deps.db, bus: deps.bus, ids: deps.ids ?? ulidIds(), now: deps.now ?? (() => new Date()), metrics: deps.metrics, logger };
+  const developers = createDevelopersModule(moduleDeps);
+  const catalog = createCatalogModule(moduleDeps);
+
+  const routes: RouteRecord[] = installPlatform(app, {
+    config,
+    logger,
+    metrics: deps.metrics,
+    resolveCredential: (token) => developers.keys.authenticate(token),
+    rateLimiter,
+    idempotency,
+  });
+  app.addHook('onClose', () => rateLimiter.close());
+
+  app.addSchema(Problem);
+  for (const schema of [...developers.schemas, ...catalog.schemas]) app.addSchema(schema);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Tessera API',
+        version: API_VERSIONS[API_VERSIONS.length - 1]!,
+        description:
+          'API-first commerce. Authenticate with `Authorization: Bearer <key>`; the key\'s environment (live or test) selects the data. ' +
+          'Errors are RFC 9457 problems (see `/problems`). POSTs accept `Idempotency-Key` (retained 24 h by default).',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'sk_… secret, pk_… publishable or rk_… restricted key' } } },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  // The docs UI is a public context of its own: its routes are declared public here, not exempted by URL.
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...route.config, auth: { public: true }, rateLimit: false };
+    });
+    await docs.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  });
+
+  app.get('/openapi.json', { config: { auth: { public: true } }, schema: { hide: true } }, () => app.swagger());
+  app.get('/problems', { config: { auth: { public: true } }, schema: { hide: true } }, () => ({ object: 'list', data: errorCatalog() }));
+
+  let migrationsCurrent = false;
+  await app.register(
+    healthRoutes(async () => {
+      await deps.db.ping();
+      if (!migrationsCurrent) {
+        const pending = await pendingMigrations(deps.db.admin, MIGRATIONS);
+        if (pending.length) return `${pending.length} migrations pending, first ${pending[0]}`;
+        migrationsCurrent = true;
+      }
+      return null;
+    }),
+  );
+
+  await app.register(developers.routes);
+  await app.register(catalog.routes);
+  await app.ready();
+  return { app, routes, modules: { developers, catalog }, idempotency };
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,135 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+const Id = (description?: string) => Type.String({ minLength: 1, maxLength: 64, ...(description ? { description } : {}) });
+const Timestamp = Type.String({ format: 'date-time' });
+const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, upper case.' });
+
+export const Price = Type.Object({
+  currency: Currency,
+  amount: Type.Integer({ minimum: 0, maximum: 99_999_999_999, description: 'Minor units (cents).' }),
+});
+
+const priceList = Type.Array(Price, { minItems: 1, maxItems: 20, description: 'One price per currency.' });
+const Attributes = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' }), Type.String({ maxLength: 200 }), {
+  description: 'Attributes as key → value, for example {"color": "red"}. Keys: lower case, digits, underscores.',
+  maxProperties: 50,
+});
+const Metadata = Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), { maxProperties: 50 });
+const Status = Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('archived')]);
+const Handle = Type.String({ pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$', maxLength: 120, description: 'URL-safe, lower case, words joined by "-".' });
+
+export const Variant = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('variant'),
+    sku: Type.String(),
+    title: Type.String(),
+    options: Type.Record(Type.String(), Type.String()),
+    weight_grams: Type.Union([Type.Integer(), Type.Null()]),
+    prices: Type.Array(Price),
+  },
+  { $id: 'Variant' },
+);
+export type Variant = Static<typeof Variant>;
+
+export const Product = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('product'),
+    title: Type.String(),
+    handle: Type.String(),
+    description: Type.String(),
+    status: Status,
+    brand: Type.Union([Type.String(), Type.Null()]),
+    category_ids: Type.Array(Type.String()),
+    attributes: Type.Record(Type.String(), Type.String()),
+    images: Type.Array(Type.String()),
+    seller_id: Type.Union([Type.String(), Type.Null()]),
+    metadata: Type.Record(Type.String(), Type.String()),
+    variants: Type.Array(Type.Ref(Variant)),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { $id: 'Product' },
+);
+export type Product = Omit<Static<typeof Product>, 'variants'> & { variants: Variant[] };
+
+export const VariantInput = Type.Object(
+  {
+    sku: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }),
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    options: Type.Optional(Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 100 }), { maxProperties: 10 })),
+    weight_grams: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000 }), Type.Null()])),
+    prices: priceList,
+  },
+  { additionalProperties: false },
+);
+export type VariantInput = Static<typeof VariantInput>;
+
+export const VariantPatch = Type.Partial(VariantInput, { additionalProperties: false, minProperties: 1 });
+export type VariantPatch = Static<typeof VariantPatch>;
+
+const productFields = {
+  title: Type.String({ minLength: 1, maxLength: 300 }),
+  handle: Handle,
+  description: Type.String({ maxLength: 20_000 }),
+  status: Status,
+  brand: Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()]),
+  category_ids: Type.Array(Id(), { maxItems: 20, uniqueItems: true }),
+  attributes: Attributes,
+  images: Type.Array(Type.String({ format: 'uri', maxLength: 2000 }), { maxItems: 50 }),
+  seller_id: Type.Union([Id(), Type.Null()]),
+  metadata: Metadata,
+};
+
+export const ProductCreate = Type.Object(
+  {
+    title: productFields.title,
+    handle: Type.Optional(productFields.handle),
+    description: Type.Optional(productFields.description),
+    status: Type.Optional(productFields.status),
+    brand: Type.Optional(productFields.brand),
+    category_ids: Type.Optional(productFields.category_ids),
+    attributes: Type.Optional(productFields.attributes),
+    images: Type.Optional(productFields.images),
+    seller_id: Type.Optional(productFields.seller_id),
+    metadata: Type.Optional(productFields.metadata),
+    variants: Type.Array(VariantInput, { minItems: 1, maxItems: 100 }),
+  },
+  { additionalProperties: false },
+);
+export type ProductCreate = Static<typeof ProductCreate>;
+
+export const ProductPatch = Type.Partial(Type.Object(productFields), { additionalProperties: false, minProperties: 1 });
+export type ProductPatch = Static<typeof ProductPatch>;
+
+export const Category = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('category'),
+    name: Type.String(),
+    handle: Type.String(),
+    parent_id: Type.Union([Type.String(), Type.Null()]),
+    path: Type.Array(Type.String(), { description: 'Ids from the root down to this category.' }),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { $id: 'Category' },
+);
+export type Category = Static<typeof Category>;
+
+export const CategoryCreate = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 200 }), handle: Type.Optional(Handle), parent_id: Type.Optional(Type.Union([Id(), Type.Null()])) },
+  { additionalProperties: false },
+);
+export type CategoryCreate = Static<typeof CategoryCreate>;
+export const CategoryPatch = Type.Partial(Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), handle: Handle, parent_id: Type.Union([Id(), Type.Null()]) }), {
+  additionalProperties: false,
+  minProperties: 1,
+});
+export type CategoryPatch = Static<typeof CategoryPatch>;
+
+export const Deleted = (object: string) => Type.Object({ id: Type.String(), object: Type.Literal(object), deleted: Type.Literal(true) });
+
+export const IdParams = Type.Object({ id: Id() }, { additionalProperties: false });
+export const FieldsQuery = { fields: Type.Optional(Type.String({ maxLength: 500, description: 'Comma-separated fields to return; dotted paths reach nested fields, e.g. `id,title,variants.sku`.' })) };

@@ -1,0 +1,31 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { MigrationSource } from '../../platform/db/migrate.js';
+import type { ModuleDeps } from '../../platform/http/module.js';
+import { Category, Product, Variant } from './catalog.schemas.js';
+import { CategoriesService } from './categories.service.js';
+import { categoriesRoutes } from './categories.routes.js';
+import { ProductsService } from './products.service.js';
+import { productsRoutes } from './products.routes.js';
+
+export { ProductsService } from './products.service.js';
+export { seedCatalog, type SeedResult } from './seed.js';
+export { CategoriesService } from './categories.service.js';
+export type { Product, Category } from './catalog.schemas.js';
+
+export const catalogMigrations: MigrationSource = {
+  module: 'catalog',
+  dir: path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations'),
+};
+
+/** The catalog module: categories, products and variants, and (in search.*) faceted search. */
+export function createCatalogModule(deps: ModuleDeps) {
+  const categories = new CategoriesService(deps);
+  const products = new ProductsService(deps, categories);
+  const routes: FastifyPluginAsyncTypebox = async (app) => {
+    await app.register(productsRoutes(deps, products));
+    await app.register(categoriesRoutes(deps, categories));
+  };
+  return { categories, products, schemas: [Variant, Product, Category], routes };
+}

@@ -1,0 +1,52 @@
+import { LRUCache } from 'lru-cache';
+import type { Environment } from '../../platform/db/database.js';
+import type { InvalidationBus } from '../../platform/db/invalidation.js';
+import type { Metrics } from '../../platform/observability/metrics.js';
+import type { Product } from './catalog.schemas.js';
+
+/** A product as the read path serves it, with its serialized bodies per API version. */
+export interface CachedProduct {
+  product: Product;
+  /** Cache-Control segment: the handle of the product's first root category. */
+  segment: string | undefined;
+  surrogateKeys: string[];
+  /** Serialized body and strong ETag per API version, filled on first send. */
+  bodies: Map<string, { body: string; etag: string }>;
+}
+
+/**
+ * The in-process cache of hot product reads. Concurrent misses for one id share one database load
+ * (lru-cache `fetch`). Every product write drops the entry, here at once and in other processes
+ * through the invalidation bus when the write commits; a category move drops them all.
+ */
+export class ProductCache {
+  private readonly lru: LRUCache<string, CachedProduct, Environment>;
+
+  constructor(
+    max: number,
+    load: (env: Environment, id: string) => Promise<CachedProduct | undefined>,
+    bus: InvalidationBus,
+    private readonly metrics: Metrics,
+  ) {
+    this.lru = new LRUCache<string, CachedProduct, Environment>({
+      max: Math.max(1, max),
+      fetchMethod: (key, _stale, { context }) => load(context, key.slice(key.indexOf('|') + 1)),
+    });
+    bus.on(
+      'product',
+      (env, id) => {
+        if (id === '*') this.lru.clear();
+        else this.lru.delete(`${env}|${id}`);
+      },
+      () => this.lru.clear(),
+    );
+  }
+
+  async get(env: Environment, id: string): Promise<CachedProduct | undefined> {
+    const key = `${env}|${id}`;
+    const hit = this.lru.get(key);
+    this.metrics.cache.inc({ cache: 'product', result: hit ? 'hit' : 'miss' });
+    if (hit) return hit;
+    return this.lru.fetch(key, { context: env });
+  }
+}

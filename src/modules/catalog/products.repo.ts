@@ -1,0 +1,142 @@
+import type { Queryable } from '../../platform/db/database.js';
+import type { Product, Variant, VariantInput } from './catalog.schemas.js';
+
+export interface ProductRow {
+  id: string;
+  title: string;
+  handle: string;
+  description: string;
+  status: Product['status'];
+  brand: string | null;
+  category_ids: string[];
+  category_paths: string[];
+  attributes: Record<string, string>;
+  images: string[];
+  seller_id: string | null;
+  metadata: Record<string, string>;
+  created_at: Date;
+  updated_at: Date;
+  variants: Omit<Variant, 'object'>[];
+}
+
+/** A product joined with its variants and their prices, as one row. */
+const SELECT_PRODUCT = `
+  SELECT p.id, p.title, p.handle, p.description, p.status, p.brand, p.category_ids, p.category_paths, p.attributes,
+         p.images, p.seller_id, p.metadata, p.created_at, p.updated_at,
+         coalesce((
+           SELECT json_agg(json_build_object(
+                    'id', v.id, 'sku', v.sku, 'title', v.title, 'options', v.options, 'weight_grams', v.weight_grams,
+                    'prices', coalesce((SELECT json_agg(json_build_object('currency', vp.currency, 'amount', vp.amount) ORDER BY vp.currency)
+                                        FROM variant_prices vp WHERE vp.variant_id = v.id), '[]'::json))
+                  ORDER BY v.position)
+           FROM product_variants v WHERE v.product_id = p.id), '[]'::json) AS variants
+  FROM products p`;
+
+/** Loads products by id, in id order. */
+export async function loadProducts(db: Queryable, ids: readonly string[]): Promise<ProductRow[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query<ProductRow>(`${SELECT_PRODUCT} WHERE p.id = ANY($1::text[]) ORDER BY p.id`, [ids]);
+  return rows;
+}
+
+/** One page of product ids after a cursor, optionally only published ones. */
+export async function pageProductIds(db: Queryable, after: string | undefined, limit: number, publishedOnly: boolean, status?: string): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM products
+     WHERE ($1::text IS NULL OR id > $1) AND (NOT $3::bool OR status = 'published') AND ($4::text IS NULL OR status = $4)
+     ORDER BY id LIMIT $2`,
+    [after ?? null, limit, publishedOnly, status ?? null],
+  );
+  return rows.map((r) => r.id);
+}
+
+export interface ProductWrite {
+  id: string;
+  title: string;
+  handle: string;
+  description: string;
+  status: string;
+  brand: string | null;
+  category_ids: string[];
+  category_paths: string[];
+  attributes: Record<string, string>;
+  images: string[];
+  seller_id: string | null;
+  metadata: Record<string, string>;
+}
+
+export async function insertProduct(tx: Queryable, p: ProductWrite, now: Date): Promise<void> {
+  await tx.query(
+    `INSERT INTO products (id, title, handle, description, status, brand, category_ids, category_paths, attributes, images, seller_id, metadata, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`,
+    [p.id, p.title, p.handle, p.description, p.status, p.brand, p.category_ids, p.category_paths, p.attributes, p.images, p.seller_id, p.metadata, now],
+  );
+}
+
+/** Writes the given columns of a product; returns false when it does not exist. */
+export async function updateProduct(tx: Queryable, id: string, fields: Partial<ProductWrite>, now: Date): Promise<boolean> {
+  const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
+  const sets = entries.map(([k], i) => `${k} = $${i + 3}`);
+  const { rowCount } = await tx.query(`UPDATE products SET ${[...sets, 'updated_at = $2'].join(', ')} WHERE id = $1`, [id, now, ...entries.map(([, v]) => v)]);
+  return rowCount === 1;
+}
+
+export async function deleteProduct(tx: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await tx.query('DELETE FROM products WHERE id = $1', [id]);
+  return rowCount === 1;
+}
+
+export async function lockProduct(tx: Queryable, id: string): Promise<{ category_paths: string[] } | undefined> {
+  const { rows } = await tx.query<{ category_paths: string[] }>('SELECT category_paths FROM products WHERE id = $1 FOR UPDATE', [id]);
+  return rows[0];
+}
+
+export async function insertVariant(tx: Queryable, productId: string, id: string, v: VariantInput, position: number, now: Date): Promise<void> {
+  await tx.query(
+    `INSERT INTO product_variants (id, product_id, sku, title, options, weight_grams, position, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+    [id, productId, v.sku, v.title ?? v.sku, v.options ?? {}, v.weight_grams ?? null, position, now],
+  );
+  await replacePrices(tx, id, v.prices);
+}
+
+export async function replacePrices(tx: Queryable, variantId: string, prices: VariantInput['prices']): Promise<void> {
+  await tx.query('DELETE FROM variant_prices WHERE variant_id = $1', [variantId]);
+  await tx.query(
+    `INSERT INTO variant_prices (variant_id, currency, amount) SELECT $1, c, a FROM unnest($2::text[], $3::bigint[]) AS t(c, a)`,
+    [variantId, prices.map((p) => p.currency), prices.map((p) => p.amount)],
+  );
+}
+
+export async function updateVariant(tx: Queryable, productId: string, variantId: string, fields: Record<string, unknown>, now: Date): Promise<boolean> {
+  const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
+  const sets = entries.map(([k], i) => `${k} = $${i + 4}`);
+  const { rowCount } = await tx.query(
+    `UPDATE product_variants SET ${[...sets, 'updated_at = $3'].join(', ')} WHERE id = $1 AND product_id = $2`,
+    [variantId, productId, now, ...entries.map(([, v]) => v)],
+  );
+  return rowCount === 1;
+}
+
+export async function deleteVariant(tx: Queryable, productId: string, variantId: string): Promise<{ deleted: boolean; remaining: number }> {
+  const { rowCount } = await tx.query('DELETE FROM product_variants WHERE id = $1 AND product_id = $2', [variantId, productId]);
+  const { rows } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM product_variants WHERE product_id = $1', [productId]);
+  return { deleted: rowCount === 1, remaining: rows[0]?.n ?? 0 };
+}
+
+export async function nextVariantPosition(tx: Queryable, productId: string): Promise<number> {
+  const { rows } = await tx.query<{ n: number }>('SELECT coalesce(max(position) + 1, 0)::int AS n FROM product_variants WHERE product_id = $1', [productId]);
+  return rows[0]?.n ?? 0;
+}
+
+/** Recomputes the product's lowest price per currency from its variants (search filters and sorts use it). */
+export async function refreshMinPrices(tx: Queryable, productId: string): Promise<void> {
+  await tx.query(
+    `UPDATE products SET min_prices = coalesce((
+       SELECT jsonb_object_agg(currency, amount) FROM (
+         SELECT vp.currency, min(vp.amount) AS amount FROM variant_prices vp
+         JOIN product_variants v ON v.id = vp.variant_id WHERE v.product_id = $1 GROUP BY vp.currency) m), '{}'::jsonb)
+     WHERE id = $1`,
+    [productId],
+  );
+}

@@ -1,0 +1,108 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { strongEtag } from '../../platform/http/caching.js';
+import { ListOf, ListQuery } from '../../platform/http/pagination.js';
+import { serviceContext, type ModuleDeps } from '../../platform/http/module.js';
+import { Deleted, FieldsQuery, IdParams, Product, ProductCreate, ProductPatch, VariantInput, VariantPatch } from './catalog.schemas.js';
+import type { ProductsService } from './products.service.js';
+
+const READ = { auth: { scopes: ['catalog:read'] } } as const;
+const WRITE = { auth: { scopes: ['catalog:write'] } } as const;
+const tags = ['Products'];
+const VariantParams = Type.Object({ id: Type.String({ maxLength: 64 }), variant_id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
+
+/** Product CRUD. Reads are public-cacheable (ETag, Cache-Control, surrogate keys); writes need `catalog:write`. */
+export function productsRoutes(deps: ModuleDeps, products: ProductsService): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/v1/products/:id',
+      {
+        config: READ,
+        schema: {
+          tags,
+          summary: 'Retrieve a product',
+          description: 'Publishable keys see published products only. Answers `If-None-Match` with 304.',
+          params: IdParams,
+          querystring: Type.Object(FieldsQuery, { additionalProperties: false }),
+          response: { 200: Type.Ref(Product), 304: Type.Null({ description: 'Not modified' }) },
+        },
+      },
+      async (request, reply) => {
+        const cached = await products.get(serviceContext(request, deps), request.params.id);
+        reply.cacheable(cached.segment, cached.surrogateKeys);
+        if (request.query.fields) return cached.product; // the selection is applied, and the ETag computed, on send
+        const version = request.ctx.version;
+        let sent = cached.bodies.get(version);
+        if (!sent) {
+          const serialized = reply.serialize(cached.product);
+          const body = typeof serialized === 'string' ? serialized : Buffer.from(serialized).toString('utf8');
+          sent = { body, etag: strongEtag(body) };
+          cached.bodies.set(version, sent);
+        }
+        // A pre-serialized string is sent as is; the untyped reply takes it without re-serializing.
+        return (reply as FastifyReply).header('etag', sent.etag).type('application/json; charset=utf-8').send(sent.body);
+      },
+    );
+
+    app.get(
+      '/v1/products',
+      {
+        config: READ,
+        schema: {
+          tags,
+          summary: 'List products',
+          description: 'Ordered by id (creation time). Publishable keys see published products only.',
+          querystring: Type.Object(
+            { ...ListQuery, ...FieldsQuery, status: Type.Optional(Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('archived')])) },
+            { additionalProperties: false },
+          ),
+          response: { 200: ListOf(Type.Ref(Product)), 304: Type.Null({ description: 'Not modified' }) },
+        },
+      },
+      async (request, reply) => {
+        const page = await products.list(serviceContext(request, deps), request.query);
+        reply.cacheable(undefined, ['products', ...page.data.map((p) => `product-${p.id}`)]);
+        return page;
+      },
+    );
+
+    app.post(
+      '/v1/products',
+      { config: WRITE, schema: { tags, summary: 'Create a product', body: ProductCreate, response: { 201: Type.Ref(Product) } } },
+      async (request, reply) => reply.code(201).send(await products.create(serviceContext(request, deps), request.body)),
+    );
+
+    app.patch(
+      '/v1/products/:id',
+      { config: WRITE, schema: { tags, summary: 'Update a product', params: IdParams, body: ProductPatch, response: { 200: Type.Ref(Product) } } },
+      async (request) => products.update(serviceContext(request, deps), request.params.id, request.body),
+    );
+
+    app.delete(
+      '/v1/products/:id',
+      { config: WRITE, schema: { tags, summary: 'Delete a product', params: IdParams, response: { 200: Deleted('product') } } },
+      async (request) => {
+        await products.remove(serviceContext(request, deps), request.params.id);
+        return { id: request.params.id, object: 'product' as const, deleted: true as const };
+      },
+    );
+
+    app.post(
+      '/v1/products/:id/variants',
+      { config: WRITE, schema: { tags, summary: 'Add a variant', params: IdParams, body: VariantInput, response: { 201: Type.Ref(Product) } } },
+      async (request, reply) => reply.code(201).send(await products.addVariant(serviceContext(request, deps), request.params.id, request.body)),
+    );
+
+    app.patch(
+      '/v1/products/:id/variants/:variant_id',
+      { config: WRITE, schema: { tags, summary: 'Update a variant', params: VariantParams, body: VariantPatch, response: { 200: Type.Ref(Product) } } },
+      async (request) => products.updateVariant(serviceContext(request, deps), request.params.id, request.params.variant_id, request.body),
+    );
+
+    app.delete(
+      '/v1/products/:id/variants/:variant_id',
+      { config: WRITE, schema: { tags, summary: 'Delete a variant', params: VariantParams, response: { 200: Type.Ref(Product) } } },
+      async (request) => products.removeVariant(serviceContext(request, deps), request.params.id, request.params.variant_id),
+    );
+  };
+}

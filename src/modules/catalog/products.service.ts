@@ -1,0 +1,216 @@
+import type { Environment } from '../../platform/db/database.js';
+import { InvalidationBus } from '../../platform/db/invalidation.js';
+import type { ServiceContext } from '../../platform/http/context.js';
+import { AppError } from '../../platform/http/errors.js';
+import { toList, type List } from '../../platform/http/pagination.js';
+import type { ModuleDeps } from '../../platform/http/module.js';
+import type { CategoriesService } from './categories.service.js';
+import * as categoriesRepo from './categories.repo.js';
+import { CatalogErrors } from './catalog.errors.js';
+import { checkPrices, checkVariants, slugify, uniqueViolation } from './catalog.rules.js';
+import type { Product, ProductCreate, ProductPatch, VariantInput, VariantPatch } from './catalog.schemas.js';
+import { ProductCache, type CachedProduct } from './products.cache.js';
+import * as repo from './products.repo.js';
+import type { Queryable } from '../../platform/db/database.js';
+
+export function presentProduct(row: repo.ProductRow): Product {
+  return {
+    id: row.id,
+    object: 'product',
+    title: row.title,
+    handle: row.handle,
+    description: row.description,
+    status: row.status,
+    brand: row.brand,
+    category_ids: row.category_ids,
+    attributes: row.attributes,
+    images: row.images,
+    seller_id: row.seller_id,
+    metadata: row.metadata,
+    variants: row.variants.map((v) => ({ ...v, object: 'variant' as const })),
+    created_at: new Date(row.created_at).toISOString(),
+    updated_at: new Date(row.updated_at).toISOString(),
+  };
+}
+
+/** Publishable keys (storefronts) see published products only. */
+export function publishedOnly(ctx: ServiceContext): boolean {
+  return ctx.actor?.type === 'publishable';
+}
+
+async function categoryPaths(tx: Queryable, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const found = await categoriesRepo.findCategories(tx, ids, 'share');
+  const missing = ids.filter((id) => !found.some((c) => c.id === id));
+  if (missing.length) {
+    throw new AppError(
+      CatalogErrors.unknownCategory,
+      `Unknown categor${missing.length > 1 ? 'ies' : 'y'}: ${missing.join(', ')}.`,
+      missing.map((id) => ({ detail: `No category ${id}.`, pointer: `/category_ids/${ids.indexOf(id)}` })),
+    );
+  }
+  return [...new Set(found.flatMap((c) => c.path))].sort();
+}
+
+/** Products and their variants: CRUD, with every write dropping the product from read caches. */
+export class ProductsService {
+  readonly cache: ProductCache;
+
+  constructor(
+    private readonly deps: Pick<ModuleDeps, 'db' | 'bus' | 'metrics' | 'config'>,
+    private readonly categories: CategoriesService,
+  ) {
+    this.cache = new ProductCache(deps.config.productCacheSize, (env, id) => this.loadForCache(env, id), deps.bus, deps.metrics);
+  }
+
+  private async loadForCache(env: Environment, id: string): Promise<CachedProduct | undefined> {
+    const row = (await repo.loadProducts(this.deps.db.forEnv(env), [id]))[0];
+    if (!row) return undefined;
+    return {
+      product: presentProduct(row),
+      segment: await this.categories.segmentOf(env, row.category_ids),
+      surrogateKeys: [`product-${row.id}`, ...row.category_paths.map((c) => `category-${c}`)],
+      bodies: new Map(),
+    };
+  }
+
+  /** The read path: one product from the in-process cache. 404 when absent or hidden from the caller. */
+  async get(ctx: ServiceContext, id: string): Promise<CachedProduct> {
+    const cached = await this.cache.get(ctx.env, id);
+    if (!cached || (publishedOnly(ctx) && cached.product.status !== 'published')) throw new AppError(CatalogErrors.productNotFound, `No product ${id}.`);
+    return cached;
+  }
+
+  async list(ctx: ServiceContext, q: { limit: number; starting_after?: string; status?: string }): Promise<List<Product>> {
+    const ids = await repo.pageProductIds(ctx.db, q.starting_after, q.limit + 1, publishedOnly(ctx), q.status);
+    const rows = await repo.loadProducts(ctx.db, ids);
+    return toList(rows.map(presentProduct), q.limit, (p) => p.id);
+  }
+
+  /** Loads products by id, keeping the given order (search results). */
+  async loadMany(ctx: ServiceContext, ids: readonly string[]): Promise<Product[]> {
+    const rows = await repo.loadProducts(ctx.db, ids);
+    const byId = new Map(rows.map((r) => [r.id, presentProduct(r)]));
+    return ids.map((id) => byId.get(id)).filter((p): p is Product => p !== undefined);
+  }
+
+  private async write(ctx: ServiceContext, id: string, fn: (tx: Queryable) => Promise<void>, conflict: { handle?: string; skus?: string[] }): Promise<Product> {
+    await ctx.db
+      .transaction(async (tx) => {
+        await fn(tx);
+        await InvalidationBus.publish(tx, ctx.env, 'product', id);
+      })
+      .catch((err: unknown) => uniqueViolation(err, conflict));
+    this.deps.bus.deliver(ctx.env, 'product', id);
+    const row = (await repo.loadProducts(ctx.db, [id]))[0];
+    if (!row) throw new AppError(CatalogErrors.productNotFound, `No product ${id}.`);
+    return presentProduct(row);
+  }
+
+  async create(ctx: ServiceContext, input: ProductCreate): Promise<Product> {
+    checkVariants(input.variants, '/variants');
+    const id = ctx.ids('prod');
+    const handle = input.handle ?? `${slugify(input.title)}-${id.slice(-6)}`;
+    const now = ctx.now();
+    return this.write(
+      ctx,
+      id,
+      async (tx) => {
+        const categoryIds = input.category_ids ?? [];
+        await repo.insertProduct(
+          tx,
+          {
+            id,
+            title: input.title,
+            handle,
+            description: input.description ?? '',
+            status: input.status ?? 'draft',
+            brand: input.brand ?? null,
+            category_ids: categoryIds,
+            category_paths: await categoryPaths(tx, categoryIds),
+            attributes: input.attributes ?? {},
+            images: input.images ?? [],
+            seller_id: input.seller_id ?? null,
+            metadata: input.metadata ?? {},
+          },
+          now,
+        );
+        for (const [i, v] of input.variants.entries()) await repo.insertVariant(tx, id, ctx.ids('var'), v, i, now);
+        await repo.refreshMinPrices(tx, id);
+      },
+      { handle, skus: input.variants.map((v) => v.sku) },
+    );
+  }
+
+  async update(ctx: ServiceContext, id: string, patch: ProductPatch): Promise<Product> {
+    return this.write(
+      ctx,
+      id,
+      async (tx) => {
+        if (!(await repo.lockProduct(tx, id))) throw new AppError(CatalogErrors.productNotFound, `No product ${id}.`);
+        const fields: Partial<repo.ProductWrite> = { ...patch };
+        if (patch.category_ids) fields.category_paths = await categoryPaths(tx, patch.category_ids);
+        await repo.updateProduct(tx, id, fields, ctx.now());
+      },
+      { handle: patch.handle },
+    );
+  }
+
+  async remove(ctx: ServiceContext, id: string): Promise<void> {
+    const deleted = await ctx.db.transaction(async (tx) => {
+      const ok = await repo.deleteProduct(tx, id);
+      if (ok) await InvalidationBus.publish(tx, ctx.env, 'product', id);
+      return ok;
+    });
+    if (!deleted) throw new AppError(CatalogErrors.productNotFound, `No product ${id}.`);
+    this.deps.bus.deliver(ctx.env, 'product', id);
+  }
+
+  async addVariant(ctx: ServiceContext, productId: string, input: VariantInput): Promise<Product> {
+    checkVariants([input], '');
+    return this.write(
+      ctx,
+      productId,
+      async (tx) => {
+        if (!(await repo.lockProduct(tx, productId))) throw new AppError(CatalogErrors.productNotFound, `No product ${productId}.`);
+        await repo.insertVariant(tx, productId, ctx.ids('var'), input, await repo.nextVariantPosition(tx, productId), ctx.now());
+        await repo.refreshMinPrices(tx, productId);
+      },
+      { skus: [input.sku] },
+    );
+  }
+
+  async updateVariant(ctx: ServiceContext, productId: string, variantId: string, patch: VariantPatch): Promise<Product> {
+    const errors = checkPrices(patch.prices, '/prices');
+    if (errors[0]) throw new AppError(CatalogErrors.duplicateCurrency, errors[0].detail, errors);
+    return this.write(
+      ctx,
+      productId,
+      async (tx) => {
+        if (!(await repo.lockProduct(tx, productId))) throw new AppError(CatalogErrors.productNotFound, `No product ${productId}.`);
+        const { prices, ...fields } = patch;
+        if (!(await repo.updateVariant(tx, productId, variantId, fields, ctx.now()))) {
+          throw new AppError(CatalogErrors.variantNotFound, `Product ${productId} has no variant ${variantId}.`);
+        }
+        if (prices) await repo.replacePrices(tx, variantId, prices);
+        await repo.refreshMinPrices(tx, productId);
+      },
+      { skus: patch.sku ? [patch.sku] : [] },
+    );
+  }
+
+  async removeVariant(ctx: ServiceContext, productId: string, variantId: string): Promise<Product> {
+    return this.write(
+      ctx,
+      productId,
+      async (tx) => {
+        if (!(await repo.lockProduct(tx, productId))) throw new AppError(CatalogErrors.productNotFound, `No product ${productId}.`);
+        const { deleted, remaining } = await repo.deleteVariant(tx, productId, variantId);
+        if (!deleted) throw new AppError(CatalogErrors.variantNotFound, `Product ${productId} has no variant ${variantId}.`);
+        if (remaining === 0) throw new AppError(CatalogErrors.lastVariant, 'A product keeps at least one variant; delete the product instead.');
+        await repo.refreshMinPrices(tx, productId);
+      },
+      {},
+    );
+  }
+}

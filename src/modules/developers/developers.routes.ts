@@ -1,0 +1,78 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ListOf, ListQuery } from '../../platform/http/pagination.js';
+import type { ModuleDeps } from '../../platform/http/module.js';
+import { serviceContext } from '../../platform/http/module.js';
+import type { KeysService } from './keys.service.js';
+
+const apiKeyProps = {
+    id: Type.String(),
+    object: Type.Literal('api_key'),
+    type: Type.Union([Type.Literal('secret'), Type.Literal('publishable'), Type.Literal('restricted')]),
+    environment: Type.Union([Type.Literal('live'), Type.Literal('test')]),
+    name: Type.Union([Type.String(), Type.Null()]),
+    redacted: Type.String({ description: 'Prefix and last four characters, for recognising the key.' }),
+    scopes: Type.Array(Type.String()),
+    seller_id: Type.Union([Type.String(), Type.Null()]),
+    created_at: Type.String({ format: 'date-time' }),
+    revoked_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+};
+const ApiKey = Type.Object(apiKeyProps, { $id: 'ApiKey' });
+const CreatedApiKey = Type.Object({ ...apiKeyProps, secret: Type.String({ description: 'The key. Shown once, never again.' }) });
+
+/** `/v1/api_keys`: create (the key is shown once), list and revoke keys of the caller's environment. */
+export function developersRoutes(deps: ModuleDeps, keys: KeysService): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/v1/api_keys',
+      {
+        config: { auth: { scopes: ['api_keys:read'] } },
+        schema: { tags: ['API keys'], summary: 'List API keys', querystring: Type.Object(ListQuery, { additionalProperties: false }), response: { 200: ListOf(Type.Ref(ApiKey)) } },
+      },
+      async (request) => {
+        const ctx = serviceContext(request, deps);
+        return keys.list(ctx.env, request.query.starting_after, request.query.limit);
+      },
+    );
+
+    app.post(
+      '/v1/api_keys',
+      {
+        config: { auth: { scopes: ['api_keys:write'] } },
+        schema: {
+          tags: ['API keys'],
+          summary: 'Create an API key',
+          description: 'Creates a key in the environment of the calling key. The response holds the key once.',
+          body: Type.Object(
+            {
+              type: Type.Union([Type.Literal('secret'), Type.Literal('publishable'), Type.Literal('restricted')]),
+              scopes: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50 })),
+              name: Type.Optional(Type.String({ maxLength: 200 })),
+              seller_id: Type.Optional(Type.String({ maxLength: 64 })),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 201: CreatedApiKey },
+        },
+      },
+      async (request, reply) => {
+        const ctx = serviceContext(request, deps);
+        const created = await keys.create(ctx.env, ctx.ids, request.body);
+        return reply.code(201).send(created);
+      },
+    );
+
+    app.delete(
+      '/v1/api_keys/:id',
+      {
+        config: { auth: { scopes: ['api_keys:write'] } },
+        schema: { tags: ['API keys'], summary: 'Revoke an API key', params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Type.Ref(ApiKey) } },
+      },
+      async (request) => {
+        const ctx = serviceContext(request, deps);
+        return keys.revoke(ctx.env, request.params.id);
+      },
+    );
+  };
+}
+
+export { ApiKey as ApiKeySchema };

@@ -1,0 +1,145 @@
+import { LRUCache } from 'lru-cache';
+import type { Database, Environment } from '../../platform/db/database.js';
+import { InvalidationBus } from '../../platform/db/invalidation.js';
+import type { IdGenerator } from '../../platform/crypto/ids.js';
+import { generateKey, hashKey, parseKey, type KeyType } from '../../platform/crypto/keys.js';
+import type { Credential } from '../../platform/http/context.js';
+import { AppError, defineErrors } from '../../platform/http/errors.js';
+import { toList, type List } from '../../platform/http/pagination.js';
+import * as repo from './keys.repo.js';
+
+export const KeyErrors = defineErrors({
+  invalidScopes: { code: 'invalid_scopes', status: 422, title: 'Invalid scopes' },
+  keyNotFound: { code: 'api_key_not_found', status: 404, title: 'API key not found' },
+});
+
+/** What a publishable key may do: read the published catalog and run a storefront's carts and checkout. */
+export const PUBLISHABLE_SCOPES = ['catalog:read', 'carts:write', 'checkout:write'] as const;
+const SCOPE = /^(\*|[a-z_]+:(read|write|\*))$/;
+
+export interface ApiKey {
+  id: string;
+  object: 'api_key';
+  type: KeyType;
+  environment: Environment;
+  name: string | null;
+  redacted: string;
+  scopes: string[];
+  seller_id: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface CreatedKey extends ApiKey {
+  /** The key itself, returned once at creation and never again. */
+  secret: string;
+}
+
+function present(env: Environment, row: repo.ApiKeyRow): ApiKey {
+  return {
+    id: row.id,
+    object: 'api_key',
+    type: row.type,
+    environment: env,
+    name: row.name,
+    redacted: row.redacted,
+    scopes: row.scopes,
+    seller_id: row.seller_id,
+    created_at: row.created_at.toISOString(),
+    revoked_at: row.revoked_at ? row.revoked_at.toISOString() : null,
+  };
+}
+
+function scopesFor(type: KeyType, requested: readonly string[] | undefined): string[] {
+  if (type === 'publishable') {
+    if (requested?.length) throw new AppError(KeyErrors.invalidScopes, 'Publishable keys have fixed scopes; do not send scopes.', [{ detail: 'Not allowed for publishable keys.', pointer: '/scopes' }]);
+    return [...PUBLISHABLE_SCOPES];
+  }
+  const scopes = requested?.length ? [...new Set(requested)] : type === 'secret' ? ['*'] : [];
+  const bad = scopes.filter((s) => !SCOPE.test(s) || (type === 'restricted' && s === '*'));
+  if (type === 'restricted' && scopes.length === 0) bad.push('(none)');
+  if (bad.length) {
+    throw new AppError(KeyErrors.invalidScopes, `Invalid scopes: ${bad.join(', ')}. Use "resource:read", "resource:write" or "resource:*"${type === 'secret' ? ', or "*"' : ''}.`, [
+      { detail: 'Invalid scope list.', pointer: '/scopes' },
+    ]);
+  }
+  return scopes;
+}
+
+/**
+ * API keys: creation (shown once, stored as a hash), listing, revocation, and authentication of
+ * presented keys. Authentication is cached in-process (positive and negative answers); a revocation
+ * reaches every process's cache through the invalidation bus when it commits.
+ */
+export class KeysService {
+  private readonly cache: LRUCache<string, Credential | false>;
+
+  constructor(
+    private readonly db: Database,
+    private readonly bus: InvalidationBus,
+    cacheSize = 10_000,
+  ) {
+    this.cache = new LRUCache({ max: cacheSize, ttl: 60_000 });
+    bus.on('api_key', (_env, hash) => this.cache.delete(hash), () => this.cache.clear());
+  }
+
+  /** Resolves a presented token to its credential, or null. The token's prefix selects the environment. */
+  async authenticate(token: string): Promise<Credential | null> {
+    const parsed = parseKey(token);
+    if (!parsed) return null;
+    const hash = hashKey(token);
+    const cached = this.cache.get(hash);
+    if (cached !== undefined) return cached || null;
+    const row = await repo.findActiveByHash(this.db.forEnv(parsed.env), hash);
+    const credential: Credential | false =
+      row && row.type === parsed.type ? { id: row.id, type: row.type, env: parsed.env, scopes: row.scopes, sellerId: row.seller_id } : false;
+    this.cache.set(hash, credential);
+    return credential || null;
+  }
+
+  async create(env: Environment, ids: IdGenerator, input: { type: KeyType; scopes?: readonly string[]; name?: string | null; seller_id?: string | null }): Promise<CreatedKey> {
+    const secret = generateKey(input.type, env);
+    return this.store(env, ids, secret, input);
+  }
+
+  /** Registers a key of the caller's choosing (TESSERA_ADMIN_KEY); a no-op when it exists. */
+  async ensure(env: Environment, ids: IdGenerator, secret: string, input: { type: KeyType; scopes?: readonly string[]; name?: string }): Promise<ApiKey> {
+    return this.store(env, ids, secret, input);
+  }
+
+  private async store(env: Environment, ids: IdGenerator, secret: string, input: { type: KeyType; scopes?: readonly string[]; name?: string | null; seller_id?: string | null }): Promise<CreatedKey> {
+    const scopes = scopesFor(input.type, input.scopes);
+    const hash = hashKey(secret);
+    const row = await repo.insertKey(this.db.forEnv(env), {
+      id: ids('key'),
+      type: input.type,
+      name: input.name ?? null,
+      key_hash: hash,
+      redacted: `${secret.slice(0, secret.indexOf('_', 3) + 1)}…${secret.slice(-4)}`,
+      scopes,
+      seller_id: input.seller_id ?? null,
+    });
+    this.cache.delete(hash);
+    return { ...present(env, row), secret };
+  }
+
+  async list(env: Environment, after: string | undefined, limit: number): Promise<List<ApiKey>> {
+    const rows = await repo.pageKeys(this.db.forEnv(env), after, limit + 1);
+    return toList(rows.map((r) => present(env, r)), limit, (k) => k.id);
+  }
+
+  async hasSecretKey(env: Environment): Promise<boolean> {
+    return (await repo.countActiveSecretKeys(this.db.forEnv(env))) > 0;
+  }
+
+  async revoke(env: Environment, id: string): Promise<ApiKey> {
+    const revoked = await this.db.forEnv(env).transaction(async (tx) => {
+      const r = await repo.revokeKey(tx, id);
+      if (r) await InvalidationBus.publish(tx, env, 'api_key', r.key_hash);
+      return r;
+    });
+    if (!revoked) throw new AppError(KeyErrors.keyNotFound, `No active API key ${id} in ${env} mode.`);
+    this.bus.deliver(env, 'api_key', revoked.key_hash);
+    return present(env, revoked.row);
+  }
+}

@@ -1,0 +1,108 @@
+import pg from 'pg';
+import { withSpan } from '../observability/tracing.js';
+
+/** Every credential and every row belongs to one environment; each has its own schema. */
+export type Environment = 'live' | 'test';
+export const ENVIRONMENTS: readonly Environment[] = ['live', 'test'];
+
+export type Row = Record<string, unknown>;
+
+/** The part of a query result that repositories use. */
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number | null;
+}
+
+/** Anything that runs SQL: an environment's pool or a transaction's client. */
+export interface Queryable {
+  query<R = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+}
+
+/** The database of one environment: queries run with `search_path` set to its schema. */
+export interface EnvDb extends Queryable {
+  readonly env: Environment;
+  /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+}
+
+// int8 (counts, money in minor units) is parsed as a JS number: amounts stay far below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+function tracedQuery(target: pg.Pool | pg.PoolClient, env: Environment) {
+  return <R = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> =>
+    withSpan(
+      'db.query',
+      { 'db.system.name': 'postgresql', 'db.namespace': env, 'db.query.text': sql.length > 500 ? sql.slice(0, 500) : sql },
+      async () => {
+        const res = await target.query(sql, params as unknown[] | undefined);
+        return { rows: res.rows as R[], rowCount: res.rowCount };
+      },
+    );
+}
+
+class PoolEnvDb implements EnvDb {
+  readonly query: EnvDb['query'];
+  constructor(
+    readonly env: Environment,
+    private readonly pool: pg.Pool,
+  ) {
+    this.query = tracedQuery(pool, env);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    const tx: Queryable = { query: tracedQuery(client, this.env) };
+    try {
+      await client.query('BEGIN');
+      const result = await fn(tx);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/**
+ * One PostgreSQL database holding both environments, `live` and `test`, as schemas of those
+ * names. Each environment has its own pool whose connections pin `search_path`, so a query can
+ * only ever see the schema of the credential that asked.
+ */
+export class Database {
+  private readonly pools = new Map<Environment, pg.Pool>();
+  private readonly envs = new Map<Environment, EnvDb>();
+  /** A pool with no schema pinned, for migrations and maintenance. */
+  readonly admin: pg.Pool;
+
+  constructor(
+    readonly url: string,
+    poolSize = 10,
+  ) {
+    this.admin = new pg.Pool({ connectionString: url, max: 2 });
+    this.admin.on('error', () => undefined);
+    for (const env of ENVIRONMENTS) {
+      const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${env},public` });
+      pool.on('error', () => undefined); // an idle client dropped by the server; the pool replaces it
+      this.pools.set(env, pool);
+      this.envs.set(env, new PoolEnvDb(env, pool));
+    }
+  }
+
+  /** The database of `env`. */
+  forEnv(env: Environment): EnvDb {
+    const db = this.envs.get(env);
+    if (!db) throw new Error(`unknown environment ${String(env)}`);
+    return db;
+  }
+
+  async ping(): Promise<void> {
+    await this.admin.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.admin.end(), ...[...this.pools.values()].map((p) => p.end())]);
+  }
+}

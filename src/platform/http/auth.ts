@@ -1,0 +1,60 @@
+import type { FastifyRequest } from 'fastify';
+import { AppError, Errors } from './errors.js';
+import type { Credential, RouteAuth } from './context.js';
+
+/** Looks a presented token up; null when no such live key exists. Supplied by the keys module. */
+export type CredentialResolver = (token: string) => Promise<Credential | null>;
+
+/**
+ * True when `granted` covers `needed`: an exact match, `*`, a resource wildcard (`catalog:*`), or
+ * a write scope, which implies read on the same resource.
+ */
+export function scopeCovers(granted: readonly string[], needed: string): boolean {
+  const [resource] = needed.split(':');
+  for (const g of granted) {
+    if (g === '*' || g === needed || g === `${resource}:*`) return true;
+    if (needed.endsWith(':read') && g === `${resource}:write`) return true;
+  }
+  return false;
+}
+
+/** The scopes in `needed` that `granted` does not cover. */
+export function missingScopes(granted: readonly string[], needed: readonly string[]): string[] {
+  return needed.filter((s) => !scopeCovers(granted, s));
+}
+
+function bearer(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (!header) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!m) throw new AppError(Errors.invalidApiKey, 'The Authorization header must be "Bearer <api key>".', [], { 'www-authenticate': 'Bearer error="invalid_request"' });
+  return m[1]!;
+}
+
+/** Authenticates the request and checks the route's declared scopes. Throws a 401 or 403 problem. */
+export async function authorize(request: FastifyRequest, auth: RouteAuth, resolve: CredentialResolver): Promise<void> {
+  const token = bearer(request);
+  if ('public' in auth) {
+    // Public routes still honour a credential when one is sent (it selects the environment).
+    if (token) request.ctx.credential = await resolve(token);
+    return;
+  }
+  if (!token) {
+    throw new AppError(Errors.authenticationRequired, 'This route needs an API key: send "Authorization: Bearer <key>".', [], {
+      'www-authenticate': 'Bearer realm="tessera"',
+    });
+  }
+  const credential = await resolve(token);
+  if (!credential) {
+    throw new AppError(Errors.invalidApiKey, 'The API key is not valid: it is unknown, malformed or revoked.', [], {
+      'www-authenticate': 'Bearer realm="tessera", error="invalid_token"',
+    });
+  }
+  request.ctx.credential = credential;
+  const missing = missingScopes(credential.scopes, auth.scopes);
+  if (missing.length) {
+    throw new AppError(Errors.insufficientScope, `This key lacks the scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')}.`, [], {
+      'www-authenticate': `Bearer realm="tessera", error="insufficient_scope", scope="${missing.join(' ')}"`,
+    });
+  }
+}

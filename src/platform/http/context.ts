@@ -1,0 +1,69 @@
+import type { Environment, EnvDb } from '../db/database.js';
+import type { IdGenerator } from '../crypto/ids.js';
+import type { KeyType } from '../crypto/keys.js';
+import type { RequestTrace } from '../observability/tracing.js';
+
+/** Who is calling: an API key resolved from `Authorization: Bearer …`. */
+export interface Credential {
+  id: string;
+  type: KeyType;
+  env: Environment;
+  scopes: readonly string[];
+  /** Set on restricted keys scoped to one marketplace seller. */
+  sellerId: string | null;
+}
+
+/** How a route is protected. Every route declares one; a route without is refused at start-up. */
+export type RouteAuth = { public: true } | { scopes: readonly string[] };
+
+/** TTLs for one cacheable read; `segment` picks the configured Cache-Control TTLs. */
+export interface Cacheable {
+  segment?: string;
+  surrogateKeys: readonly string[];
+}
+
+/** Per-request state, set up by the platform before any handler runs. */
+export interface RequestContext {
+  requestId: string;
+  trace: RequestTrace;
+  version: string;
+  credential: Credential | null;
+  startedAt: bigint;
+  /** Set by `reply.cacheable()`: the response gets ETag, Cache-Control and surrogate keys. */
+  cacheable: Cacheable | null;
+  idempotencyKey: string | null;
+}
+
+/**
+ * What every service use case receives: the environment's database, the actor, and the clock and
+ * id generator (injected so tests can make time and ids deterministic).
+ */
+export interface ServiceContext {
+  env: Environment;
+  db: EnvDb;
+  actor: Credential | null;
+  requestId: string;
+  now: () => Date;
+  ids: IdGenerator;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    ctx: RequestContext;
+  }
+  interface FastifyReply {
+    /**
+     * Marks a 200 as a public, cacheable catalog read: sets Cache-Control from the TTLs of
+     * `segment` (or the default), Surrogate-Key and Cache-Tag; the ETag and 304 follow on send.
+     */
+    cacheable(segment: string | undefined, surrogateKeys: readonly string[]): FastifyReply;
+  }
+  interface FastifyContextConfig {
+    /** Required on every route: public, or the scopes a credential needs. */
+    auth?: RouteAuth;
+    /** `required` makes a missing Idempotency-Key a 400 (operations that move money). */
+    idempotency?: 'optional' | 'required';
+    /** false exempts the route from rate limiting (health checks). */
+    rateLimit?: boolean;
+  }
+}

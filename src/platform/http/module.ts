@@ -1,0 +1,27 @@
+import type { FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../../config.js';
+import type { Database } from '../db/database.js';
+import type { InvalidationBus } from '../db/invalidation.js';
+import type { IdGenerator } from '../crypto/ids.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { ServiceContext } from './context.js';
+import { AppError, Errors } from './errors.js';
+
+/** What the composition root hands every module. */
+export interface ModuleDeps {
+  config: Config;
+  db: Database;
+  bus: InvalidationBus;
+  ids: IdGenerator;
+  now: () => Date;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/** The ServiceContext of an authenticated request: its credential's environment, actor and request id. */
+export function serviceContext(request: FastifyRequest, deps: Pick<ModuleDeps, 'db' | 'ids' | 'now'>): ServiceContext {
+  const credential = request.ctx.credential;
+  if (!credential) throw new AppError(Errors.authenticationRequired, 'This route needs an API key.');
+  return { env: credential.env, db: deps.db.forEnv(credential.env), actor: credential, requestId: request.id, now: deps.now, ids: deps.ids };
+}

@@ -1,0 +1,175 @@
+import type {} from '@fastify/swagger'; // its FastifySchema fields: hide, security, description
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../../config.js';
+import type { Metrics } from '../observability/metrics.js';
+import { endRequestTrace, runInTrace, startRequestTrace } from '../observability/tracing.js';
+import { authorize, type CredentialResolver } from './auth.js';
+import { applyCacheHeaders, finishCacheable } from './caching.js';
+import type { RequestContext, RouteAuth } from './context.js';
+import { AppError, Errors, toProblem } from './errors.js';
+import { parseFields, selectInBody } from './fields.js';
+import type { Idempotency } from './idempotency.js';
+import { RateLimiter } from './ratelimit.js';
+import { fieldErrors } from './validation.js';
+import { LATEST_VERSION, resolveVersion } from './versioning.js';
+
+export interface PlatformDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  resolveCredential: CredentialResolver;
+  rateLimiter: RateLimiter;
+  idempotency: Idempotency;
+}
+
+/** The statuses every route may answer with a problem, besides its own successes. */
+const PROBLEM_STATUSES = [400, 401, 403, 404, 409, 413, 415, 422, 429, 500] as const;
+
+/** A route as registered, for the scope-declaration test and the docs. */
+export interface RouteRecord {
+  method: string;
+  url: string;
+  options: RouteOptions;
+}
+
+const CLIENT_ERRORS: Record<string, AppError['spec']> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: Errors.malformedRequest,
+  FST_ERR_CTP_EMPTY_JSON_BODY: Errors.malformedRequest,
+  FST_ERR_CTP_BODY_TOO_LARGE: Errors.payloadTooLarge,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: Errors.unsupportedMediaType,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: Errors.malformedRequest,
+};
+
+/** Maps anything thrown to an AppError; unknown errors become an opaque 500. */
+export function toAppError(err: FastifyError | AppError | Error): AppError {
+  if (err instanceof AppError) return err;
+  const fe = err as FastifyError;
+  if (fe.validation) {
+    const errors = fieldErrors(fe.validation, fe.validationContext);
+    return new AppError(Errors.validationFailed, errors.map((e) => e.detail).join(' '), errors);
+  }
+  const known = fe.code ? CLIENT_ERRORS[fe.code] : undefined;
+  if (known) return new AppError(known, fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? 'The request body is not valid JSON.' : fe.message);
+  if (err instanceof SyntaxError && fe.statusCode === 400) return new AppError(Errors.malformedRequest, 'The request body is not valid JSON.');
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return new AppError(Errors.malformedRequest, fe.message);
+  return new AppError(Errors.internal, 'An unexpected error occurred. Quote the request_id when you report it.');
+}
+
+function routeTemplate(request: FastifyRequest): string {
+  return request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
+}
+
+/**
+ * Installs the HTTP platform on the root instance, so it applies to every module's routes:
+ * request ids and traces, versions, central auth and scope checks, rate limits, idempotency,
+ * field selection, ETag/304, problem responses, one log line and one metric per request.
+ */
+export function installPlatform(app: FastifyInstance, deps: PlatformDeps): RouteRecord[] {
+  const { config, logger, metrics } = deps;
+  const routes: RouteRecord[] = [];
+
+  app.decorateRequest('ctx', null as unknown as RequestContext);
+  app.decorateReply('cacheable', function (this: FastifyReply, segment: string | undefined, surrogateKeys: readonly string[]) {
+    const ttl = (segment !== undefined ? config.cacheTtls[segment] : undefined) ?? config.cacheTtls.default;
+    applyCacheHeaders(this, ttl, surrogateKeys);
+    this.request.ctx.cacheable = { segment, surrogateKeys };
+    return this;
+  });
+
+  app.addHook('onRoute', (options) => {
+    routes.push({ method: String(options.method), url: options.url, options });
+    const schema = options.schema;
+    if (!schema || schema.hide) return;
+    const response = (schema.response ?? {}) as Record<string, unknown>;
+    for (const status of PROBLEM_STATUSES) response[status] ??= { $ref: 'Problem#' };
+    schema.response = response;
+    const auth = options.config?.auth;
+    if (auth && 'scopes' in auth) {
+      schema.security = [{ apiKey: [...auth.scopes] }];
+      schema.description = `${schema.description ?? ''}\n\nScopes: ${auth.scopes.map((s) => `\`${s}\``).join(', ')}`.trim();
+    }
+  });
+
+  app.addHook('onRequest', (request, reply, done) => {
+    const trace = startRequestTrace(request.headers, request.method);
+    request.ctx = { requestId: request.id, trace, version: LATEST_VERSION, credential: null, startedAt: process.hrtime.bigint(), cacheable: null, idempotencyKey: null };
+    void reply.header('x-request-id', request.id);
+    runInTrace(trace, done);
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    request.ctx.version = resolveVersion(request.headers['tessera-version']);
+    void reply.header('tessera-version', request.ctx.version);
+    if (request.is404) return;
+    const routeConfig = request.routeOptions.config as { auth?: RouteAuth; rateLimit?: boolean };
+    if (!routeConfig.auth) throw new Error(`route ${routeTemplate(request)} declares no auth`); // fail closed
+    await authorize(request, routeConfig.auth, deps.resolveCredential);
+    if (routeConfig.rateLimit === false) return;
+    const decision = await deps.rateLimiter.consume(request.ctx.credential?.id ?? `ip:${request.ip}`);
+    void reply.headers(decision.headers);
+    if (!decision.allowed) throw RateLimiter.refusal(decision);
+  });
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.method !== 'POST') return;
+    const required = (request.routeOptions.config as { idempotency?: string }).idempotency === 'required';
+    if (await deps.idempotency.begin(request, reply, required)) return reply;
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    let body = payload;
+    let changed = false;
+    if (request.method === 'GET' && reply.statusCode === 200 && typeof body === 'string') {
+      const fields = parseFields((request.query as { fields?: unknown } | undefined)?.fields);
+      if (fields) {
+        body = JSON.stringify(selectInBody(JSON.parse(body), fields));
+        changed = true;
+      }
+    }
+    if (request.ctx?.cacheable) body = finishCacheable(request, reply, body, changed);
+    if (request.ctx) await deps.idempotency.complete(request, reply, body);
+    return body;
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const ctx = request.ctx;
+    const route = routeTemplate(request);
+    const status = reply.statusCode;
+    const seconds = ctx ? Number(process.hrtime.bigint() - ctx.startedAt) / 1e9 : 0;
+    metrics.httpDuration.observe({ http_request_method: request.method, http_route: route, http_response_status_code: status }, seconds);
+    if (ctx) endRequestTrace(ctx.trace, request.method, route, status);
+    logger.info(
+      {
+        request_id: request.id,
+        trace_id: ctx?.trace.traceId,
+        method: request.method,
+        route,
+        status,
+        duration_ms: Math.round(seconds * 1e6) / 1e3,
+        credential_id: ctx?.credential?.id,
+        idempotency_key: ctx?.idempotencyKey ?? undefined,
+      },
+      'request',
+    );
+    done();
+  });
+
+  app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
+    const appErr = toAppError(err);
+    if (appErr.status >= 500) logger.error({ err, request_id: request.id, route: routeTemplate(request) }, 'request failed');
+    metrics.errors.inc({ code: appErr.code, status: appErr.status });
+    return reply
+      .code(appErr.status)
+      .headers(appErr.headers)
+      .header('cache-control', 'no-store')
+      .type('application/problem+json')
+      .send(toProblem(appErr, request.id));
+  });
+
+  app.setNotFoundHandler((request) => {
+    throw new AppError(Errors.routeNotFound, `No route matches ${request.method} ${request.url.split('?')[0]}.`);
+  });
+
+  return routes;
+}

@@ -1,0 +1,77 @@
+import type { Config } from './config.js';
+import { buildApp } from './app.js';
+import { bootstrap } from './bootstrap.js';
+import { openRuntime } from './runtime.js';
+import { InvalidationBus } from './platform/db/invalidation.js';
+import { ulidIds } from './platform/crypto/ids.js';
+import { Scheduler } from './platform/jobs/scheduler.js';
+import { Idempotency } from './platform/http/idempotency.js';
+import { createLogger } from './platform/observability/logger.js';
+import { Metrics, serveMetrics } from './platform/observability/metrics.js';
+import { initTracing, shutdownTracing } from './platform/observability/tracing.js';
+
+/** Background jobs every process may run; each one runs in one process at a time (advisory lock). */
+function scheduleJobs(scheduler: Scheduler, idempotency: Idempotency): void {
+  scheduler.every('idempotency.purge', 15 * 60_000, () => idempotency.purgeExpired());
+}
+
+function onSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+}
+
+/** `tessera serve`: the API, the metrics port and the background jobs in one process. */
+export async function serve(config: Config): Promise<void> {
+  initTracing();
+  const logger = createLogger(config.logLevel);
+  const started = Date.now();
+  const runtime = await openRuntime(config, (line) => logger.debug({ postgres: line.trim() }, 'embedded postgres'));
+  const bus = new InvalidationBus(runtime.url);
+  await bus.start();
+  const metrics = new Metrics();
+  const ids = ulidIds();
+  const built = await buildApp({ config, db: runtime.db, bus, logger, metrics, ids });
+  const { app, idempotency } = built;
+  await bootstrap(config, runtime.db, built, ids, (line) => process.stdout.write(`${line}\n`));
+  await app.listen({ port: config.port, host: config.host });
+  const metricsServer = config.metricsPort >= 0 ? await serveMetrics(metrics, config.metricsPort, config.host) : undefined;
+  const scheduler = new Scheduler(runtime.db, logger);
+  scheduleJobs(scheduler, idempotency);
+  logger.info(
+    { url: `http://${config.host}:${config.port}`, metrics_port: metricsServer?.port, database: runtime.embedded ? 'embedded' : 'external', startup_ms: Date.now() - started },
+    'tessera listening',
+  );
+  onSignals(async () => {
+    logger.info('shutting down');
+    scheduler.stop();
+    await app.close();
+    await metricsServer?.close();
+    await bus.close();
+    await runtime.close();
+    await shutdownTracing();
+  });
+}
+
+/** `tessera worker`: background jobs only, no HTTP API. */
+export async function worker(config: Config): Promise<void> {
+  initTracing();
+  const logger = createLogger(config.logLevel);
+  const runtime = await openRuntime(config);
+  const scheduler = new Scheduler(runtime.db, logger);
+  scheduleJobs(scheduler, new Idempotency(runtime.db, config.idempotencyRetentionHours));
+  logger.info({ database: runtime.embedded ? 'embedded' : 'external' }, 'tessera worker running');
+  onSignals(async () => {
+    scheduler.stop();
+    await runtime.close();
+    await shutdownTracing();
+  });
+}
