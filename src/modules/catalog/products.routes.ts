@@ -35,7 +35,7 @@ export function productsRoutes(deps: ModuleDeps, products: ProductsService): Fas
         let sent = cached.bodies.get(version);
         if (!sent) {
           const serialized = reply.serialize(cached.product);
-          const body = typeof serialized === 'string' ? serialized : Buffer.from(serialized).toString('utf8');
+          const body = typeof serialized === 'string' ? serialized : Buffer.from(serialized as Uint8Array).toString('utf8');
           sent = { body, etag: strongEtag(body) };
           cached.bodies.set(version, sent);
         }
