@@ -21,6 +21,8 @@ export interface CachedProduct {
  */
 export class ProductCache {
   private readonly lru: LRUCache<string, CachedProduct, Environment>;
+  /** Counts invalidations, so a load aborted by one can be told from a load that failed. */
+  private invalidations = 0;
 
   constructor(
     max: number,
@@ -35,10 +37,14 @@ export class ProductCache {
     bus.on(
       'product',
       (env, id) => {
+        this.invalidations++;
         if (id === '*') this.lru.clear();
         else this.lru.delete(`${env}|${id}`);
       },
-      () => this.lru.clear(),
+      () => {
+        this.invalidations++;
+        this.lru.clear();
+      },
     );
   }
 
@@ -47,6 +53,15 @@ export class ProductCache {
     const hit = this.lru.get(key);
     this.metrics.cache.inc({ cache: 'product', result: hit ? 'hit' : 'miss' });
     if (hit) return hit;
-    return this.lru.fetch(key, { context: env });
+    // An invalidation that arrives while a load is in flight aborts that load: it may have read
+    // the row before the write committed. Loading again reads the committed row.
+    for (let attempt = 1; ; attempt++) {
+      const seen = this.invalidations;
+      try {
+        return await this.lru.fetch(key, { context: env });
+      } catch (err) {
+        if (attempt >= 5 || this.invalidations === seen) throw err;
+      }
+    }
   }
 }
