@@ -53,7 +53,7 @@ export async function buildApp(deps: AppDeps) {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
 
-  const rateLimiter = new RateLimiter(config.rateLimit.quota, config.rateLimit.windowSeconds, config.redisUrl);
+  const rateLimiter = await RateLimiter.create(config.rateLimit.quota, config.rateLimit.windowSeconds, config.redisUrl);
   const idempotency = new Idempotency(deps.db, config.idempotencyRetentionHours);
   const moduleDeps: ModuleDeps = { config, db: deps.db, bus: deps.bus, ids: deps.ids ?? ulidIds(), now: deps.now ?? (() => new Date()), metrics: deps.metrics, logger };
   const developers = createDevelopersModule(moduleDeps);

@@ -31,7 +31,7 @@ function onSignals(stop: () => Promise<void>): void {
 
 /** `tessera serve`: the API, the metrics port and the background jobs in one process. */
 export async function serve(config: Config): Promise<void> {
-  initTracing();
+  await initTracing();
   const logger = createLogger(config.logLevel);
   const started = Date.now();
   const runtime = await openRuntime(config, (line) => logger.debug({ postgres: line.trim() }, 'embedded postgres'));
@@ -63,7 +63,7 @@ export async function serve(config: Config): Promise<void> {
 
 /** `tessera worker`: background jobs only, no HTTP API. */
 export async function worker(config: Config): Promise<void> {
-  initTracing();
+  await initTracing();
   const logger = createLogger(config.logLevel);
   const runtime = await openRuntime(config);
   const scheduler = new Scheduler(runtime.db, logger);

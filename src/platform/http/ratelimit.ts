@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError, Errors } from './errors.js';
 
@@ -16,25 +16,26 @@ export interface RateLimitDecision {
  * outage of Redis does not take the API down.
  */
 export class RateLimiter {
-  private readonly limiter: RateLimiterAbstract;
-  private readonly redis: Redis | undefined;
   private readonly policy: string;
 
-  constructor(
+  private constructor(
     readonly quota: number,
     readonly windowSeconds: number,
-    redisUrl?: string,
-    keyPrefix = 'tessera:rl',
+    private readonly limiter: RateLimiterAbstract,
+    private readonly redis: Redis | undefined,
   ) {
     this.policy = `"default";q=${quota};w=${windowSeconds}`;
+  }
+
+  /** In memory, or shared through Redis when `redisUrl` is given (ioredis is loaded only then). */
+  static async create(quota: number, windowSeconds: number, redisUrl?: string, keyPrefix = 'tessera:rl'): Promise<RateLimiter> {
     const memory = new RateLimiterMemory({ points: quota, duration: windowSeconds, keyPrefix });
-    if (redisUrl) {
-      this.redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
-      this.redis.on('error', () => undefined); // reported through the insurance limiter taking over
-      this.limiter = new RateLimiterRedis({ storeClient: this.redis, points: quota, duration: windowSeconds, keyPrefix, insuranceLimiter: memory });
-    } else {
-      this.limiter = memory;
-    }
+    if (!redisUrl) return new RateLimiter(quota, windowSeconds, memory, undefined);
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    redis.on('error', () => undefined); // the insurance limiter takes over while Redis is away
+    const limiter = new RateLimiterRedis({ storeClient: redis, points: quota, duration: windowSeconds, keyPrefix, insuranceLimiter: memory });
+    return new RateLimiter(quota, windowSeconds, limiter, redis);
   }
 
   /** Counts one request for `key` and says whether it may proceed, with the headers to send. */

@@ -28,7 +28,13 @@ export class Metrics {
   });
 
   constructor(defaults = true) {
-    if (defaults) collectDefaultMetrics({ register: this.registry });
+    if (defaults) {
+      collectDefaultMetrics({ register: this.registry });
+      // prom-client names these gauges `_total`, which the exposition lint (promtool) rightly rejects.
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+        this.registry.removeSingleMetric(name);
+      }
+    }
   }
 }
 

@@ -1,10 +1,7 @@
 import crypto from 'node:crypto';
 import { context, propagation, trace, SpanKind, SpanStatusCode, ROOT_CONTEXT, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, ConsoleSpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
 let tracer: Tracer | undefined;
 let provider: NodeTracerProvider | undefined;
@@ -21,11 +18,18 @@ export function tracingRequested(env: NodeJS.ProcessEnv = process.env): boolean 
  * endpoint, headers and protocol options itself). With none set, nothing is installed and every
  * span helper below is a plain function call. `processors` lets tests collect spans in memory.
  */
-export function initTracing(options: { processors?: SpanProcessor[]; env?: NodeJS.ProcessEnv } = {}): boolean {
+export async function initTracing(options: { processors?: SpanProcessor[]; env?: NodeJS.ProcessEnv } = {}): Promise<boolean> {
   const env = options.env ?? process.env;
   if (!options.processors && !tracingRequested(env)) return false;
-  const processors =
-    options.processors ?? [new BatchSpanProcessor(env.OTEL_TRACES_EXPORTER === 'console' ? new ConsoleSpanExporter() : new OTLPTraceExporter())];
+  // Loaded only when tracing is on: the SDK and exporter cost start-up time otherwise.
+  const [{ W3CTraceContextPropagator }, { resourceFromAttributes }, { BatchSpanProcessor, ConsoleSpanExporter }, { NodeTracerProvider }] = await Promise.all([
+    import('@opentelemetry/core'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/sdk-trace-node'),
+  ]);
+  const exporter = env.OTEL_TRACES_EXPORTER === 'console' ? new ConsoleSpanExporter() : new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
+  const processors = options.processors ?? [new BatchSpanProcessor(exporter)];
   provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? 'tessera' }),
     spanProcessors: processors,

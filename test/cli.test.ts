@@ -1,0 +1,133 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/** These tests run the built CLI (`npm start` runs the same file) as a user would. */
+const MAIN = path.resolve('dist/main.js');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-cli-'));
+const children: ChildProcess[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const e: NodeJS.ProcessEnv = { ...process.env };
+  delete e.DATABASE_URL; // always the embedded database here
+  delete e.TESSERA_ADMIN_KEY;
+  return { ...e, TESSERA_DATA_DIR: dataDir, METRICS_PORT: '0', LOG_LEVEL: 'warn', TESSERA_SEED_PRODUCTS: '60', ...extra };
+}
+
+function start(port: number, extra: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [MAIN, 'serve'], { env: env({ PORT: String(port), ...extra }), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, output: () => out, errors: () => err };
+}
+
+async function waitHealthy(port: number, timeoutMs: number): Promise<number> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (res.status === 200) return Date.now() - t0;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`not healthy within ${timeoutMs} ms`);
+}
+
+function cli(args: string[]) {
+  return spawnSync(process.execPath, [MAIN, ...args], { env: env(), encoding: 'utf8', timeout: 60_000 });
+}
+
+afterAll(() => {
+  for (const c of children) c.kill('SIGKILL');
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('tessera serve on the embedded database', { timeout: 120_000 }, () => {
+  const adminKey = `sk_test_${'a1'.repeat(12)}`;
+  let port = 0;
+  let secret = '';
+
+  it('first start: migrates, seeds test mode and prints a secret and a publishable key', async () => {
+    port = await freePort();
+    const server = start(port);
+    await waitHealthy(port, 90_000);
+    for (let i = 0; i < 100 && !server.output().includes('publishable:'); i++) await new Promise((r) => setTimeout(r, 50));
+    secret = /secret:\s+(sk_test_\S+)/.exec(server.output())?.[1] ?? '';
+    const publishable = /publishable:\s+(pk_test_\S+)/.exec(server.output())?.[1] ?? '';
+    expect(secret).not.toBe('');
+    expect(publishable).not.toBe('');
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(200);
+    const list = await fetch(`http://127.0.0.1:${port}/v1/products?limit=5`, { headers: { authorization: `Bearer ${publishable}` } });
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { data: unknown[] }).data.length).toBeGreaterThan(0);
+    // the embedded server listens on loopback only, and the data lives under the data dir
+    expect(fs.existsSync(path.join(dataDir, 'pg', 'PG_VERSION'))).toBe(true);
+    expect(fs.readFileSync(path.join(dataDir, 'pg', 'postgresql.auto.conf'), 'utf8') + server.errors()).not.toContain('0.0.0.0');
+
+    // a second process on the same data directory refuses to share it
+    const second = start(await freePort());
+    expect(await second.exited).toBe(2);
+    expect(second.errors()).toMatch(/in use by another Tessera process/);
+    const keys = cli(['keys', 'list']);
+    expect(keys.status).toBe(2);
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+
+  it('a later start reuses the data, answers /healthz fast, and registers TESSERA_ADMIN_KEY', async () => {
+    const server = start(port, { TESSERA_ADMIN_KEY: adminKey });
+    const ms = await waitHealthy(port, 30_000);
+    console.log(`restart to healthy /healthz: ${ms} ms`);
+    expect(ms).toBeLessThan(5_000); // about a second on an idle machine; generous for a loaded CI
+    for (const key of [adminKey, secret]) {
+      const res = await fetch(`http://127.0.0.1:${port}/v1/api_keys`, { headers: { authorization: `Bearer ${key}` } });
+      expect(res.status).toBe(200);
+    }
+    expect(server.output()).not.toContain('publishable:'); // keys are printed on the first start only
+    server.child.kill('SIGINT');
+    expect(await server.exited).toBe(0);
+  });
+
+  it('keys create prints a new key once; keys list shows it redacted', () => {
+    const created = cli(['keys', 'create', '--env', 'live', '--type', 'restricted', '--scopes', 'catalog:read,api_keys:read', '--name', 'ci']);
+    expect(created.status, created.stderr).toBe(0);
+    const key = /^(rk_live_\S+)$/m.exec(created.stdout)?.[1];
+    expect(key).toBeDefined();
+    const listed = cli(['keys', 'list', '--env', 'live']);
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toContain('restricted');
+    expect(listed.stdout).toContain('catalog:read api_keys:read');
+    expect(listed.stdout).not.toContain(key!);
+    const bad = cli(['keys', 'create', '--env', 'staging']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--env must be live or test/);
+  });
+
+  it('migrate and seed run as commands', () => {
+    const migrated = cli(['migrate']);
+    expect(migrated.status, migrated.stderr).toBe(0);
+    const seeded = cli(['seed', '--products', '70']);
+    expect(seeded.status, seeded.stderr).toBe(0);
+    expect(seeded.stdout).toMatch(/Seeded test mode/);
+  });
+});
