@@ -10,7 +10,8 @@ Commands:
   worker                     background jobs only
   migrate                    bring both environments' schemas up to date
   seed --products N [--env test|live]
-                             add N deterministic demo products (default 10000, test mode)
+                             grow the deterministic demo catalog to N products (default 10000,
+                             test mode); products already there are kept as they are
   keys create --env test|live --type secret|publishable|restricted [--scopes a,b] [--name NAME]
                              create an API key; it is printed once
   keys list [--env test|live]

@@ -13,4 +13,5 @@ export const CatalogErrors = defineErrors({
   duplicateCurrency: { code: 'duplicate_currency', status: 422, title: 'Duplicate currency' },
   duplicateSku: { code: 'duplicate_sku', status: 422, title: 'Duplicate SKU in request' },
   invalidSearch: { code: 'invalid_search', status: 422, title: 'Invalid search' },
+  invalidCursor: { code: 'invalid_cursor', status: 422, title: 'Invalid cursor' },
 });

@@ -8,6 +8,8 @@ import { CategoriesService } from './categories.service.js';
 import { categoriesRoutes } from './categories.routes.js';
 import { ProductsService } from './products.service.js';
 import { productsRoutes } from './products.routes.js';
+import { FacetBucket, SearchResult, searchRoutes } from './search.routes.js';
+import { SearchService } from './search.service.js';
 
 export { ProductsService } from './products.service.js';
 export { seedCatalog, type SeedResult } from './seed.js';
@@ -23,9 +25,11 @@ export const catalogMigrations: MigrationSource = {
 export function createCatalogModule(deps: ModuleDeps) {
   const categories = new CategoriesService(deps);
   const products = new ProductsService(deps, categories);
+  const search = new SearchService(deps, products);
   const routes: FastifyPluginAsyncTypebox = async (app) => {
+    await app.register(searchRoutes(deps, search));
     await app.register(productsRoutes(deps, products));
     await app.register(categoriesRoutes(deps, categories));
   };
-  return { categories, products, schemas: [Variant, Product, Category], routes };
+  return { categories, products, schemas: [Variant, Product, Category, FacetBucket, SearchResult], routes };
 }

@@ -84,7 +84,10 @@ export class Database {
     this.admin = new pg.Pool({ connectionString: url, max: 2 });
     this.admin.on('error', () => undefined);
     for (const env of ENVIRONMENTS) {
-      const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${env},public` });
+      // pg_trgm's default word-similarity threshold (0.6) misses one-letter typos in short words
+      // ("coffe grinder"); 0.5 keeps them without flooding results.
+      const options = `-c search_path=${env},public -c pg_trgm.word_similarity_threshold=0.5`;
+      const pool = new pg.Pool({ connectionString: url, max: poolSize, options });
       pool.on('error', () => undefined); // an idle client dropped by the server; the pool replaces it
       this.pools.set(env, pool);
       this.envs.set(env, new PoolEnvDb(env, pool));
