@@ -16,7 +16,7 @@ afterAll(() => t.close());
 async function category(body: Record<string, unknown>) {
   const res = await t.call('POST', '/v1/categories', { body });
   expect(res.statusCode, res.body).toBe(201);
-  return res.json() as { id: string; path: string[]; handle: string };
+  return res.json<{ id: string; path: string[]; handle: string }>();
 }
 
 describe('products and variants', () => {
