@@ -18,6 +18,7 @@ import { Idempotency } from './platform/http/idempotency.js';
 import type { ModuleDeps } from './platform/http/module.js';
 import { installPlatform, type RouteRecord } from './platform/http/platform.js';
 import { RateLimiter } from './platform/http/ratelimit.js';
+import { buildSharedSerializer } from './platform/http/serialization.js';
 import { validatorCompiler } from './platform/http/validation.js';
 import { API_VERSIONS } from './platform/http/versioning.js';
 import type { Metrics } from './platform/observability/metrics.js';
@@ -49,6 +50,7 @@ export async function buildApp(deps: AppDeps) {
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     return503OnClosing: true,
+    schemaController: { compilersFactory: { buildSerializer: buildSharedSerializer } },
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);

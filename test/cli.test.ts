@@ -68,7 +68,10 @@ describe('tessera serve on the embedded database', { timeout: 120_000 }, () => {
   it('first start: migrates, seeds test mode and prints a secret and a publishable key', async () => {
     port = await freePort();
     const server = start(port);
-    await waitHealthy(port, 90_000);
+    await waitHealthy(port, 90_000).catch((err: unknown) => {
+      server.child.kill('SIGKILL');
+      throw err;
+    });
     for (let i = 0; i < 100 && !server.output().includes('publishable:'); i++) await new Promise((r) => setTimeout(r, 50));
     secret = /secret:\s+(sk_test_\S+)/.exec(server.output())?.[1] ?? '';
     const publishable = /publishable:\s+(pk_test_\S+)/.exec(server.output())?.[1] ?? '';
@@ -96,15 +99,18 @@ describe('tessera serve on the embedded database', { timeout: 120_000 }, () => {
 
   it('a later start reuses the data, answers /healthz fast, and registers TESSERA_ADMIN_KEY', async () => {
     const server = start(port, { TESSERA_ADMIN_KEY: adminKey });
-    const ms = await waitHealthy(port, 30_000);
-    console.log(`restart to healthy /healthz: ${ms} ms`);
-    expect(ms).toBeLessThan(5_000); // about a second on an idle machine; generous for a loaded CI
-    for (const key of [adminKey, secret]) {
-      const res = await fetch(`http://127.0.0.1:${port}/v1/api_keys`, { headers: { authorization: `Bearer ${key}` } });
-      expect(res.status).toBe(200);
+    try {
+      const ms = await waitHealthy(port, 30_000);
+      console.log(`restart to healthy /healthz: ${ms} ms`);
+      expect(ms).toBeLessThan(5_000); // about a second on an idle machine; generous for a loaded CI
+      for (const key of [adminKey, secret]) {
+        const res = await fetch(`http://127.0.0.1:${port}/v1/api_keys`, { headers: { authorization: `Bearer ${key}` } });
+        expect(res.status).toBe(200);
+      }
+      expect(server.output()).not.toContain('publishable:'); // keys are printed on the first start only
+    } finally {
+      server.child.kill('SIGINT');
     }
-    expect(server.output()).not.toContain('publishable:'); // keys are printed on the first start only
-    server.child.kill('SIGINT');
     expect(await server.exited).toBe(0);
   });
 

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Nullable, StringEnum } from '../../platform/http/schemas.js';
 
 const Id = (description?: string) => Type.String({ minLength: 1, maxLength: 64, ...(description ? { description } : {}) });
 const Timestamp = Type.String({ format: 'date-time' });
@@ -15,7 +16,7 @@ const Attributes = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' }
   maxProperties: 50,
 });
 const Metadata = Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), { maxProperties: 50 });
-const Status = Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('archived')]);
+const Status = StringEnum(['draft', 'published', 'archived']);
 const Handle = Type.String({ pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$', maxLength: 120, description: 'URL-safe, lower case, words joined by "-".' });
 
 export const Variant = Type.Object(
@@ -25,7 +26,7 @@ export const Variant = Type.Object(
     sku: Type.String(),
     title: Type.String(),
     options: Type.Record(Type.String(), Type.String()),
-    weight_grams: Type.Union([Type.Integer(), Type.Null()]),
+    weight_grams: Nullable(Type.Integer()),
     prices: Type.Array(Price),
   },
   { $id: 'Variant' },
@@ -40,11 +41,11 @@ export const Product = Type.Object(
     handle: Type.String(),
     description: Type.String(),
     status: Status,
-    brand: Type.Union([Type.String(), Type.Null()]),
+    brand: Nullable(Type.String()),
     category_ids: Type.Array(Type.String()),
     attributes: Type.Record(Type.String(), Type.String()),
     images: Type.Array(Type.String()),
-    seller_id: Type.Union([Type.String(), Type.Null()]),
+    seller_id: Nullable(Type.String()),
     metadata: Type.Record(Type.String(), Type.String()),
     variants: Type.Array(Type.Ref(Variant)),
     created_at: Timestamp,
@@ -59,7 +60,7 @@ export const VariantInput = Type.Object(
     sku: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }),
     title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     options: Type.Optional(Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 100 }), { maxProperties: 10 })),
-    weight_grams: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000 }), Type.Null()])),
+    weight_grams: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000 }))),
     prices: priceList,
   },
   { additionalProperties: false },
@@ -74,11 +75,11 @@ const productFields = {
   handle: Handle,
   description: Type.String({ maxLength: 20_000 }),
   status: Status,
-  brand: Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()]),
+  brand: Nullable(Type.String({ minLength: 1, maxLength: 100 })),
   category_ids: Type.Array(Id(), { maxItems: 20, uniqueItems: true }),
   attributes: Attributes,
   images: Type.Array(Type.String({ format: 'uri', maxLength: 2000 }), { maxItems: 50 }),
-  seller_id: Type.Union([Id(), Type.Null()]),
+  seller_id: Nullable(Id()),
   metadata: Metadata,
 };
 
@@ -109,7 +110,7 @@ export const Category = Type.Object(
     object: Type.Literal('category'),
     name: Type.String(),
     handle: Type.String(),
-    parent_id: Type.Union([Type.String(), Type.Null()]),
+    parent_id: Nullable(Type.String()),
     path: Type.Array(Type.String(), { description: 'Ids from the root down to this category.' }),
     created_at: Timestamp,
     updated_at: Timestamp,
@@ -119,11 +120,11 @@ export const Category = Type.Object(
 export type Category = Static<typeof Category>;
 
 export const CategoryCreate = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 200 }), handle: Type.Optional(Handle), parent_id: Type.Optional(Type.Union([Id(), Type.Null()])) },
+  { name: Type.String({ minLength: 1, maxLength: 200 }), handle: Type.Optional(Handle), parent_id: Type.Optional(Nullable(Id())) },
   { additionalProperties: false },
 );
 export type CategoryCreate = Static<typeof CategoryCreate>;
-export const CategoryPatch = Type.Partial(Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), handle: Handle, parent_id: Type.Union([Id(), Type.Null()]) }), {
+export const CategoryPatch = Type.Partial(Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), handle: Handle, parent_id: Nullable(Id()) }), {
   additionalProperties: false,
   minProperties: 1,
 });

@@ -5,6 +5,7 @@ import { ListOf, ListQuery } from '../../platform/http/pagination.js';
 import { serviceContext, type ModuleDeps } from '../../platform/http/module.js';
 import { Deleted, FieldsQuery, IdParams, Product, ProductCreate, ProductPatch, VariantInput, VariantPatch } from './catalog.schemas.js';
 import type { ProductsService } from './products.service.js';
+import { StringEnum } from '../../platform/http/schemas.js';
 
 const READ = { auth: { scopes: ['catalog:read'] } } as const;
 const WRITE = { auth: { scopes: ['catalog:write'] } } as const;
@@ -53,7 +54,7 @@ export function productsRoutes(deps: ModuleDeps, products: ProductsService): Fas
           summary: 'List products',
           description: 'Ordered by id (creation time). Publishable keys see published products only.',
           querystring: Type.Object(
-            { ...ListQuery, ...FieldsQuery, status: Type.Optional(Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('archived')])) },
+            { ...ListQuery, ...FieldsQuery, status: Type.Optional(StringEnum(['draft', 'published', 'archived'])) },
             { additionalProperties: false },
           ),
           response: { 200: ListOf(Type.Ref(Product)), 304: Type.Null({ description: 'Not modified' }) },

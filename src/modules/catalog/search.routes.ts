@@ -4,6 +4,7 @@ import { strongEtag } from '../../platform/http/caching.js';
 import { serviceContext, type ModuleDeps } from '../../platform/http/module.js';
 import { FieldsQuery, Product } from './catalog.schemas.js';
 import type { SearchPage, SearchService } from './search.service.js';
+import { Nullable, StringEnum } from '../../platform/http/schemas.js';
 
 const READ = { auth: { scopes: ['catalog:read'] } } as const;
 
@@ -13,7 +14,7 @@ export const FacetBucket = Type.Object(
     count: Type.Integer({ description: 'Results with this value under every other filter: adding this value as the facet\'s only filter gives this `total_count`.' }),
     label: Type.Optional(Type.String({ description: 'Category facet: the category name.' })),
     from: Type.Optional(Type.Integer({ description: 'Price facet: lowest price in the bucket, minor units, inclusive (`price_min`).' })),
-    to: Type.Optional(Type.Union([Type.Integer(), Type.Null()], { description: 'Price facet: bucket end, exclusive (`price_max` = to − 1); null when open.' })),
+    to: Type.Optional(Nullable(Type.Integer(), { description: 'Price facet: bucket end, exclusive (`price_max` = to − 1); null when open.' })),
   },
   { $id: 'FacetBucket' },
 );
@@ -23,7 +24,7 @@ export const SearchResult = Type.Object(
     object: Type.Literal('list'),
     data: Type.Array(Type.Ref(Product)),
     has_more: Type.Boolean(),
-    next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `starting_after` for the next page.' }),
+    next_cursor: Nullable(Type.String(), { description: 'Pass as `starting_after` for the next page.' }),
     total_count: Type.Integer({ description: 'All results of the search, across pages.' }),
     facets: Type.Record(Type.String(), Type.Array(Type.Ref(FacetBucket)), { description: 'The requested facets by name, each value with its count.' }),
   },
@@ -41,12 +42,12 @@ const SearchQuerystring = Type.Object(
     price_min: Type.Optional(Type.Integer({ minimum: 0, maximum: 99_999_999_999, description: 'Lowest variant price at least this, minor units.' })),
     price_max: Type.Optional(Type.Integer({ minimum: 0, maximum: 99_999_999_999, description: 'Lowest variant price at most this, minor units.' })),
     sort: Type.Optional(
-      Type.Union([Type.Literal('relevance'), Type.Literal('price_asc'), Type.Literal('price_desc'), Type.Literal('newest')], {
+      StringEnum(['relevance', 'price_asc', 'price_desc', 'newest'], {
         description: 'Default: `relevance` with `q`, else `newest`.',
       }),
     ),
     facets: list('Facets to count, comma-separated: `brand`, `category`, `price`, `attr.<name>`.'),
-    status: Type.Optional(Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('archived')], { description: 'Secret keys only; publishable keys always see published products.' })),
+    status: Type.Optional(StringEnum(['draft', 'published', 'archived'], { description: 'Secret keys only; publishable keys always see published products.' })),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1–100.' }),
     starting_after: Type.Optional(Type.String({ maxLength: 64, description: 'Cursor: the `next_cursor` of the previous page.' })),
     ...FieldsQuery,

@@ -3,18 +3,19 @@ import { ListOf, ListQuery } from '../../platform/http/pagination.js';
 import type { ModuleDeps } from '../../platform/http/module.js';
 import { serviceContext } from '../../platform/http/module.js';
 import type { KeysService } from './keys.service.js';
+import { Nullable, StringEnum } from '../../platform/http/schemas.js';
 
 const apiKeyProps = {
     id: Type.String(),
     object: Type.Literal('api_key'),
-    type: Type.Union([Type.Literal('secret'), Type.Literal('publishable'), Type.Literal('restricted')]),
-    environment: Type.Union([Type.Literal('live'), Type.Literal('test')]),
-    name: Type.Union([Type.String(), Type.Null()]),
+    type: StringEnum(['secret', 'publishable', 'restricted']),
+    environment: StringEnum(['live', 'test']),
+    name: Nullable(Type.String()),
     redacted: Type.String({ description: 'Prefix and last four characters, for recognising the key.' }),
     scopes: Type.Array(Type.String()),
-    seller_id: Type.Union([Type.String(), Type.Null()]),
+    seller_id: Nullable(Type.String()),
     created_at: Type.String({ format: 'date-time' }),
-    revoked_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    revoked_at: Nullable(Type.String({ format: 'date-time' })),
 };
 const ApiKey = Type.Object(apiKeyProps, { $id: 'ApiKey' });
 const CreatedApiKey = Type.Object({ ...apiKeyProps, secret: Type.String({ description: 'The key. Shown once, never again.' }) });
@@ -44,7 +45,7 @@ export function developersRoutes(deps: ModuleDeps, keys: KeysService): FastifyPl
           description: 'Creates a key in the environment of the calling key. The response holds the key once.',
           body: Type.Object(
             {
-              type: Type.Union([Type.Literal('secret'), Type.Literal('publishable'), Type.Literal('restricted')]),
+              type: StringEnum(['secret', 'publishable', 'restricted']),
               scopes: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50 })),
               name: Type.Optional(Type.String({ maxLength: 200 })),
               seller_id: Type.Optional(Type.String({ maxLength: 64 })),

@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { StringEnum } from './schemas.js';
 
-const Health = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]), detail: Type.Optional(Type.String()) });
+const Health = Type.Object({ status: StringEnum(['ok', 'unavailable']), detail: Type.Optional(Type.String()) });
 
 /**
  * `/healthz`: the process is alive. `/readyz`: `check` resolves null when the database is reachable and

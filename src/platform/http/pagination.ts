@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Nullable } from './schemas.js';
 
 /** Query parameters shared by every list route. */
 export const ListQuery = {
@@ -12,7 +13,7 @@ export function ListOf<T extends TSchema>(item: T) {
     object: Type.Literal('list'),
     data: Type.Array(item),
     has_more: Type.Boolean(),
-    next_cursor: Type.Union([Type.String(), Type.Null()]),
+    next_cursor: Nullable(Type.String()),
   });
 }
 

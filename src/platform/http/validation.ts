@@ -23,9 +23,17 @@ const paramAjv = makeAjv(true);
  * Bodies are validated strictly (no type coercion: `"5"` is not a number); query strings, params
  * and headers are coerced, since they arrive as text.
  */
+const compiled = new Map<string, ReturnType<Ajv['compile']>>();
+
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
-  const ajv = httpPart === 'body' ? bodyAjv : paramAjv;
-  return ajv.compile(schema as object);
+  // Routes share many schemas (ids, list queries, product bodies): compile each one once.
+  const key = `${httpPart === 'body' ? 'b' : 'p'}:${JSON.stringify(schema)}`;
+  let validate = compiled.get(key);
+  if (!validate) {
+    validate = (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema as object);
+    compiled.set(key, validate);
+  }
+  return validate;
 };
 
 function pointerOf(e: ErrorObject): string {
