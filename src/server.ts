@@ -1,6 +1,4 @@
 import type { Config } from './config.js';
-import { buildApp } from './app.js';
-import { bootstrap } from './bootstrap.js';
 import { openRuntime } from './runtime.js';
 import { InvalidationBus } from './platform/db/invalidation.js';
 import { ulidIds } from './platform/crypto/ids.js';
@@ -34,7 +32,12 @@ export async function serve(config: Config): Promise<void> {
   await initTracing();
   const logger = createLogger(config.logLevel);
   const started = Date.now();
-  const runtime = await openRuntime(config, (line) => logger.debug({ postgres: line.trim() }, 'embedded postgres'));
+  // PostgreSQL starts in its own process while this one loads the app's modules.
+  const [runtime, { buildApp }, { bootstrap }] = await Promise.all([
+    openRuntime(config, (line) => logger.debug({ postgres: line.trim() }, 'embedded postgres')),
+    import('./app.js'),
+    import('./bootstrap.js'),
+  ]);
   const bus = new InvalidationBus(runtime.url);
   await bus.start();
   const metrics = new Metrics();

@@ -67,7 +67,8 @@ describe('tessera serve on the embedded database', { timeout: 120_000 }, () => {
 
   it('first start: migrates, seeds test mode and prints a secret and a publishable key', async () => {
     port = await freePort();
-    const server = start(port);
+    const metricsPort = await freePort();
+    const server = start(port, { METRICS_PORT: String(metricsPort) });
     await waitHealthy(port, 90_000).catch((err: unknown) => {
       server.child.kill('SIGKILL');
       throw err;
@@ -82,9 +83,16 @@ describe('tessera serve on the embedded database', { timeout: 120_000 }, () => {
     const list = await fetch(`http://127.0.0.1:${port}/v1/products?limit=5`, { headers: { authorization: `Bearer ${publishable}` } });
     expect(list.status).toBe(200);
     expect(((await list.json()) as { data: unknown[] }).data.length).toBeGreaterThan(0);
-    // the embedded server listens on loopback only, and the data lives under the data dir
-    expect(fs.existsSync(path.join(dataDir, 'pg', 'PG_VERSION'))).toBe(true);
-    expect(fs.readFileSync(path.join(dataDir, 'pg', 'postgresql.auto.conf'), 'utf8') + server.errors()).not.toContain('0.0.0.0');
+    // the embedded PostgreSQL keeps its data under the data dir and listens on loopback only,
+    // without a Unix socket (postmaster.pid: line 5 is the socket dir, line 6 the listen address)
+    const pid = fs.readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n');
+    expect(pid[4]).toBe('');
+    expect(pid[5]).toBe('127.0.0.1');
+    expect(fs.statSync(path.join(dataDir, 'pg-password')).mode & 0o077).toBe(0);
+    // Prometheus metrics on their own port
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('http_server_request_duration_seconds_bucket');
 
     // a second process on the same data directory refuses to share it
     const second = start(await freePort());
