@@ -3,7 +3,6 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { ulid } from 'ulidx';
 import type { Config } from './config.js';
 import { MIGRATIONS } from './migrations.js';
 import { createCatalogModule } from './modules/catalog/index.js';
@@ -11,7 +10,7 @@ import { createDevelopersModule } from './modules/developers/index.js';
 import type { Database } from './platform/db/database.js';
 import type { InvalidationBus } from './platform/db/invalidation.js';
 import { pendingMigrations } from './platform/db/migrate.js';
-import { ulidIds, type IdGenerator } from './platform/crypto/ids.js';
+import { fastUlid, ulidIds, type IdGenerator } from './platform/crypto/ids.js';
 import { errorCatalog, Problem } from './platform/http/errors.js';
 import { healthRoutes } from './platform/http/health.js';
 import { Idempotency } from './platform/http/idempotency.js';
@@ -28,6 +27,8 @@ export interface AppDeps {
   db: Database;
   bus: InvalidationBus;
   logger: Logger;
+  /** Logger of the per-request line; defaults to `logger`. */
+  requestLogger?: Logger;
   metrics: Metrics;
   ids?: IdGenerator;
   now?: () => Date;
@@ -46,7 +47,7 @@ export async function buildApp(deps: AppDeps) {
     requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
-      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : `req_${ulid().toLowerCase()}`;
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : `req_${fastUlid()}`;
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     return503OnClosing: true,
@@ -64,6 +65,7 @@ export async function buildApp(deps: AppDeps) {
   const routes: RouteRecord[] = installPlatform(app, {
     config,
     logger,
+    requestLogger: deps.requestLogger,
     metrics: deps.metrics,
     resolveCredential: (token) => developers.keys.authenticate(token),
     rateLimiter,

@@ -4,7 +4,7 @@ import { InvalidationBus } from './platform/db/invalidation.js';
 import { ulidIds } from './platform/crypto/ids.js';
 import { Scheduler } from './platform/jobs/scheduler.js';
 import { Idempotency } from './platform/http/idempotency.js';
-import { createLogger } from './platform/observability/logger.js';
+import { createLogger, createRequestLogger, stdoutDestination } from './platform/observability/logger.js';
 import { Metrics, serveMetrics } from './platform/observability/metrics.js';
 import { initTracing, shutdownTracing } from './platform/observability/tracing.js';
 
@@ -30,7 +30,9 @@ function onSignals(stop: () => Promise<void>): void {
 /** `tessera serve`: the API, the metrics port and the background jobs in one process. */
 export async function serve(config: Config): Promise<void> {
   await initTracing();
-  const logger = createLogger(config.logLevel);
+  const stdout = stdoutDestination();
+  const logger = createLogger(config.logLevel, stdout);
+  const requestLogger = createRequestLogger(config.logLevel, stdout);
   const started = Date.now();
   // PostgreSQL starts in its own process while this one loads the app's modules.
   const [runtime, { buildApp }, { bootstrap }] = await Promise.all([
@@ -42,7 +44,7 @@ export async function serve(config: Config): Promise<void> {
   await bus.start();
   const metrics = new Metrics();
   const ids = ulidIds();
-  const built = await buildApp({ config, db: runtime.db, bus, logger, metrics, ids });
+  const built = await buildApp({ config, db: runtime.db, bus, logger, requestLogger, metrics, ids });
   const { app, idempotency } = built;
   await bootstrap(config, runtime.db, built, ids, (line) => process.stdout.write(`${line}\n`));
   await app.listen({ port: config.port, host: config.host });

@@ -156,6 +156,16 @@ describe('caching of catalog reads', () => {
     expect(after.headers.etag).not.toBe(before.headers.etag);
   });
 
+  it('cached list pages are dropped by writes, and kept apart per key type', async () => {
+    const list = async (key?: string) => (await t.call('GET', '/v1/products?limit=100&status=draft', key ? { key } : {})).json().data.map((p: { id: string }) => p.id);
+    const before = await list();
+    const draft = await createProduct(t, { status: 'draft' });
+    expect(await list()).toEqual([...before, draft.id].sort());
+    expect(await list(t.keys.publishable)).toEqual([]); // a storefront never gets the operator's cached page
+    await t.call('PATCH', `/v1/products/${draft.id}`, { body: { status: 'published' } });
+    expect(await list()).not.toContain(draft.id);
+  });
+
   it('carts and errors are never publicly cacheable', async () => {
     const res = await t.call('GET', '/v1/products/prod_missing');
     expect(res.statusCode).toBe(404);

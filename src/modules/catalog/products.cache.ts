@@ -4,14 +4,12 @@ import type { InvalidationBus } from '../../platform/db/invalidation.js';
 import type { Metrics } from '../../platform/observability/metrics.js';
 import type { Product } from './catalog.schemas.js';
 
-/** A product as the read path serves it, with its serialized bodies per API version. */
+/** A product as the read path serves it (its serialized body is kept beside it by sendSerializedOnce). */
 export interface CachedProduct {
   product: Product;
   /** Cache-Control segment: the handle of the product's first root category. */
   segment: string | undefined;
   surrogateKeys: string[];
-  /** Serialized body and strong ETag per API version, filled on first send. */
-  bodies: Map<string, { body: string; etag: string }>;
 }
 
 /**

@@ -35,7 +35,7 @@ const SELECT_PRODUCT = `
 /** Loads products by id, in id order. */
 export async function loadProducts(db: Queryable, ids: readonly string[]): Promise<ProductRow[]> {
   if (ids.length === 0) return [];
-  const { rows } = await db.query<ProductRow>(`${SELECT_PRODUCT} WHERE p.id = ANY($1::text[]) ORDER BY p.id`, [ids]);
+  const { rows } = await db.query<ProductRow>(`${SELECT_PRODUCT} WHERE p.id = ANY($1::text[]) ORDER BY p.id`, [ids], 'catalog_load_products');
   return rows;
 }
 
@@ -46,6 +46,7 @@ export async function pageProductIds(db: Queryable, after: string | undefined, l
      WHERE ($1::text IS NULL OR id > $1) AND (NOT $3::bool OR status = 'published') AND ($4::text IS NULL OR status = $4)
      ORDER BY id LIMIT $2`,
     [after ?? null, limit, publishedOnly, status ?? null],
+    'catalog_page_product_ids',
   );
   return rows.map((r) => r.id);
 }

@@ -1,6 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
-import { strongEtag } from '../../platform/http/caching.js';
+import { sendSerializedOnce } from '../../platform/http/caching.js';
 import { ListOf, ListQuery } from '../../platform/http/pagination.js';
 import { serviceContext, type ModuleDeps } from '../../platform/http/module.js';
 import { Deleted, FieldsQuery, IdParams, Product, ProductCreate, ProductPatch, VariantInput, VariantPatch } from './catalog.schemas.js';
@@ -32,16 +31,7 @@ export function productsRoutes(deps: ModuleDeps, products: ProductsService): Fas
         const cached = await products.get(serviceContext(request, deps), request.params.id);
         reply.cacheable(cached.segment, cached.surrogateKeys);
         if (request.query.fields) return cached.product; // the selection is applied, and the ETag computed, on send
-        const version = request.ctx.version;
-        let sent = cached.bodies.get(version);
-        if (!sent) {
-          const serialized = reply.serialize(cached.product);
-          const body = typeof serialized === 'string' ? serialized : Buffer.from(serialized as Uint8Array).toString('utf8');
-          sent = { body, etag: strongEtag(body) };
-          cached.bodies.set(version, sent);
-        }
-        // A pre-serialized string is sent as is; the untyped reply takes it without re-serializing.
-        return (reply as FastifyReply).header('etag', sent.etag).type('application/json; charset=utf-8').send(sent.body);
+        return sendSerializedOnce(reply, cached.product, request.ctx.version);
       },
     );
 
@@ -63,7 +53,8 @@ export function productsRoutes(deps: ModuleDeps, products: ProductsService): Fas
       async (request, reply) => {
         const page = await products.list(serviceContext(request, deps), request.query);
         reply.cacheable(undefined, ['products', ...page.data.map((p) => `product-${p.id}`)]);
-        return page;
+        if (request.query.fields) return page;
+        return sendSerializedOnce(reply, page, request.ctx.version);
       },
     );
 

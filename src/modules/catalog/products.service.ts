@@ -9,6 +9,7 @@ import * as categoriesRepo from './categories.repo.js';
 import { CatalogErrors } from './catalog.errors.js';
 import { checkPrices, checkVariants, slugify, uniqueViolation } from './catalog.rules.js';
 import type { Product, ProductCreate, ProductPatch, VariantInput, VariantPatch } from './catalog.schemas.js';
+import { PageCache } from './page-cache.js';
 import { ProductCache, type CachedProduct } from './products.cache.js';
 import * as repo from './products.repo.js';
 import type { Queryable } from '../../platform/db/database.js';
@@ -55,12 +56,15 @@ async function categoryPaths(tx: Queryable, ids: readonly string[]): Promise<str
 /** Products and their variants: CRUD, with every write dropping the product from read caches. */
 export class ProductsService {
   readonly cache: ProductCache;
+  /** Pages of the product list, dropped on any catalog write like search results. */
+  private readonly pages: PageCache<List<Product>>;
 
   constructor(
     private readonly deps: Pick<ModuleDeps, 'db' | 'bus' | 'metrics' | 'config'>,
     private readonly categories: CategoriesService,
   ) {
     this.cache = new ProductCache(deps.config.productCacheSize, (env, id) => this.loadForCache(env, id), deps.bus, deps.metrics);
+    this.pages = new PageCache('product_list', { max: 1000, maxSize: 10_000, sizeOf: (page) => page.data.length + 1 }, deps.bus, deps.metrics);
   }
 
   private async loadForCache(env: Environment, id: string): Promise<CachedProduct | undefined> {
@@ -70,7 +74,6 @@ export class ProductsService {
       product: presentProduct(row),
       segment: await this.categories.segmentOf(env, row.category_ids),
       surrogateKeys: [`product-${row.id}`, ...row.category_paths.map((c) => `category-${c}`)],
-      bodies: new Map(),
     };
   }
 
@@ -82,9 +85,13 @@ export class ProductsService {
   }
 
   async list(ctx: ServiceContext, q: { limit: number; starting_after?: string; status?: string }): Promise<List<Product>> {
-    const ids = await repo.pageProductIds(ctx.db, q.starting_after, q.limit + 1, publishedOnly(ctx), q.status);
-    const rows = await repo.loadProducts(ctx.db, ids);
-    return toList(rows.map(presentProduct), q.limit, (p) => p.id);
+    const published = publishedOnly(ctx);
+    const key = `${published}|${q.status ?? ''}|${q.starting_after ?? ''}|${q.limit}`;
+    return this.pages.get(ctx.env, key, async () => {
+      const ids = await repo.pageProductIds(ctx.db, q.starting_after, q.limit + 1, published, q.status);
+      const rows = await repo.loadProducts(ctx.db, ids);
+      return toList(rows.map(presentProduct), q.limit, (p) => p.id);
+    });
   }
 
   /** Loads products by id, keeping the given order (search results). */

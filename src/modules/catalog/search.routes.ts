@@ -1,9 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
-import { strongEtag } from '../../platform/http/caching.js';
+import { sendSerializedOnce } from '../../platform/http/caching.js';
 import { serviceContext, type ModuleDeps } from '../../platform/http/module.js';
 import { FieldsQuery, Product } from './catalog.schemas.js';
-import type { SearchPage, SearchService } from './search.service.js';
+import type { SearchService } from './search.service.js';
 import { Nullable, StringEnum } from '../../platform/http/schemas.js';
 
 const READ = { auth: { scopes: ['catalog:read'] } } as const;
@@ -59,10 +58,6 @@ const SearchQuerystring = Type.Object(
   },
 );
 
-type Sent = { body: string; etag: string };
-/** Serialized bodies of cached pages, per API version; they go when the search cache drops the page. */
-const bodies = new WeakMap<SearchPage, Map<string, Sent>>();
-
 /** `GET /v1/products/search`: faceted search. Public-cacheable like the product list. */
 export function searchRoutes(deps: ModuleDeps, search: SearchService): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -85,18 +80,8 @@ export function searchRoutes(deps: ModuleDeps, search: SearchService): FastifyPl
         const page = await search.search(serviceContext(request, deps), request.query);
         reply.cacheable(undefined, ['products', ...page.data.map((p) => `product-${p.id}`)]);
         if (request.query.fields) return page; // the selection is applied, and the ETag computed, on send
-        // A cached page is sent many times: serialize it and hash it once per API version.
-        let versions = bodies.get(page);
-        if (!versions) bodies.set(page, (versions = new Map<string, Sent>()));
-        let sent = versions.get(request.ctx.version);
-        if (!sent) {
-          const serialized = reply.serialize(page);
-          const body = typeof serialized === 'string' ? serialized : Buffer.from(serialized as Uint8Array).toString('utf8');
-          sent = { body, etag: strongEtag(body) };
-          versions.set(request.ctx.version, sent);
-        }
-        // A pre-serialized string is sent as is; the untyped reply takes it without re-serializing.
-        return (reply as FastifyReply).header('etag', sent.etag).type('application/json; charset=utf-8').send(sent.body);
+        // A cached page is sent many times: serialized and hashed once per API version.
+        return sendSerializedOnce(reply, page, request.ctx.version);
       },
     );
   };

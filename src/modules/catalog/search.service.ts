@@ -4,7 +4,7 @@ import type { ModuleDeps } from '../../platform/http/module.js';
 import { CatalogErrors } from './catalog.errors.js';
 import type { Product } from './catalog.schemas.js';
 import { publishedOnly, type ProductsService } from './products.service.js';
-import { SearchCache } from './search.cache.js';
+import { PageCache } from './page-cache.js';
 import { encodeCursor, MAX_OFFSET, parseSearchQuery, PRICE_BUCKETS, searchCacheKey, type SearchParams, type SearchQuery } from './search.query.js';
 import * as repo from './search.repo.js';
 
@@ -43,13 +43,13 @@ function priceFacet(counts: readonly repo.FacetCount[]): FacetBucket[] {
  * until a product or category changes.
  */
 export class SearchService {
-  private readonly cache: SearchCache<SearchPage>;
+  private readonly cache: PageCache<SearchPage>;
 
   constructor(
     deps: Pick<ModuleDeps, 'bus' | 'metrics'>,
     private readonly products: ProductsService,
   ) {
-    this.cache = new SearchCache<SearchPage>(CACHE_LIMITS, deps.bus, deps.metrics);
+    this.cache = new PageCache<SearchPage>('search', CACHE_LIMITS, deps.bus, deps.metrics);
   }
 
   /** Validates the parameters (422 `invalid_search` or `invalid_cursor`) and returns one page. */

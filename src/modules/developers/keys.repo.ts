@@ -26,7 +26,7 @@ export async function insertKey(db: Queryable, row: Omit<ApiKeyRow, 'created_at'
 }
 
 export async function findActiveByHash(db: Queryable, hash: string): Promise<ApiKeyRow | undefined> {
-  const { rows } = await db.query<ApiKeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, [hash]);
+  const { rows } = await db.query<ApiKeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, [hash], 'keys_find_active');
   return rows[0];
 }
 

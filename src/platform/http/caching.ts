@@ -52,3 +52,24 @@ export function finishCacheable(request: FastifyRequest, reply: FastifyReply, pa
   }
   return payload;
 }
+
+type Serialized = { body: string; etag: string };
+const serialized = new WeakMap<object, Map<string, Serialized>>();
+
+/**
+ * Sends a cached response object, serialized by the route's response schema and hashed once per
+ * API version, then reused for as long as the object lives (the caches drop it on writes).
+ */
+export function sendSerializedOnce(reply: FastifyReply, value: object, version: string): FastifyReply {
+  let versions = serialized.get(value);
+  if (!versions) serialized.set(value, (versions = new Map<string, Serialized>()));
+  let sent = versions.get(version);
+  if (!sent) {
+    const out = reply.serialize(value);
+    const body = typeof out === 'string' ? out : Buffer.from(out as Uint8Array).toString('utf8');
+    sent = { body, etag: strongEtag(body) };
+    versions.set(version, sent);
+  }
+  // A string payload is sent as is: Fastify does not serialize it again.
+  return reply.header('etag', sent.etag).type('application/json; charset=utf-8').send(sent.body);
+}

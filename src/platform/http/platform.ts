@@ -2,6 +2,7 @@ import type {} from '@fastify/swagger'; // its FastifySchema fields: hide, secur
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
+import { scrub } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { endRequestTrace, runInTrace, startRequestTrace } from '../observability/tracing.js';
 import { authorize, type CredentialResolver } from './auth.js';
@@ -17,6 +18,8 @@ import { LATEST_VERSION, resolveVersion } from './versioning.js';
 export interface PlatformDeps {
   config: Config;
   logger: Logger;
+  /** The per-request line's logger (see createRequestLogger); defaults to `logger`. */
+  requestLogger?: Logger;
   metrics: Metrics;
   resolveCredential: CredentialResolver;
   rateLimiter: RateLimiter;
@@ -67,6 +70,7 @@ function routeTemplate(request: FastifyRequest): string {
  */
 export function installPlatform(app: FastifyInstance, deps: PlatformDeps): RouteRecord[] {
   const { config, logger, metrics } = deps;
+  const requestLogger = deps.requestLogger ?? logger;
   const routes: RouteRecord[] = [];
 
   app.decorateRequest('ctx', null as unknown as RequestContext);
@@ -139,7 +143,7 @@ export function installPlatform(app: FastifyInstance, deps: PlatformDeps): Route
     const seconds = ctx ? Number(process.hrtime.bigint() - ctx.startedAt) / 1e9 : 0;
     metrics.httpDuration.observe({ http_request_method: request.method, http_route: route, http_response_status_code: status }, seconds);
     if (ctx) endRequestTrace(ctx.trace, request.method, route, status);
-    logger.info(
+    requestLogger.info(
       {
         request_id: request.id,
         trace_id: ctx?.trace.traceId,
@@ -148,7 +152,7 @@ export function installPlatform(app: FastifyInstance, deps: PlatformDeps): Route
         status,
         duration_ms: Math.round(seconds * 1e6) / 1e3,
         credential_id: ctx?.credential?.id,
-        idempotency_key: ctx?.idempotencyKey ?? undefined,
+        idempotency_key: ctx?.idempotencyKey ? scrub(ctx.idempotencyKey) : undefined,
       },
       'request',
     );

@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { randomHex } from '../crypto/ids.js';
 import { context, propagation, trace, SpanKind, SpanStatusCode, ROOT_CONTEXT, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
@@ -89,8 +89,8 @@ export function startRequestTrace(headers: Record<string, string | string[] | un
   }
   const incoming = headers.traceparent;
   const m = typeof incoming === 'string' ? TRACEPARENT.exec(incoming) : null;
-  const traceId = m && m[1] !== '0'.repeat(32) ? m[1]! : crypto.randomUUID().replaceAll('-', '');
-  const spanId = crypto.randomBytes(8).toString('hex');
+  const traceId = m && m[1] !== '0'.repeat(32) ? m[1]! : randomHex(16);
+  const spanId = randomHex(8);
   return { traceId, traceparent: `00-${traceId}-${spanId}-${m?.[3] ?? '00'}` };
 }
 

@@ -3,7 +3,7 @@ import type { Environment } from '../../platform/db/database.js';
 import type { InvalidationBus } from '../../platform/db/invalidation.js';
 import type { Metrics } from '../../platform/observability/metrics.js';
 
-/** The cached searches of one environment; replaced whole when anything in the catalog changes. */
+/** The cached pages of one environment; replaced whole when anything in the catalog changes. */
 interface Shard<V extends object> {
   lru: LRUCache<string, V>;
   /** Loads in progress, so concurrent misses for one search share one database round trip. */
@@ -11,12 +11,13 @@ interface Shard<V extends object> {
 }
 
 /**
- * The in-process cache of search results, per environment. Any product or category write can move
- * any product into or out of any result, so a write drops every cached search of its environment
+ * An in-process cache of result pages (searches, product lists), per environment. Any product or
+ * category write can move any product into or out of any page, so a write drops every cached page
+ * of its environment
  * (here at once, elsewhere through the invalidation bus on commit). Dropping swaps in a new shard:
  * a load that started before the write finishes into the old shard and is never served again.
  */
-export class SearchCache<V extends object> {
+export class PageCache<V extends object> {
   private readonly shards = new Map<Environment, Shard<V>>();
 
   /**
@@ -24,6 +25,7 @@ export class SearchCache<V extends object> {
    *   `sizeOf` (for pages: the products they hold), whichever is reached first.
    */
   constructor(
+    private readonly name: string,
     private readonly limits: { max: number; maxSize: number; sizeOf: (value: V) => number },
     bus: InvalidationBus,
     private readonly metrics: Metrics,
@@ -51,7 +53,7 @@ export class SearchCache<V extends object> {
   async get(env: Environment, key: string, load: () => Promise<V>): Promise<V> {
     const shard = this.shard(env);
     const hit = shard.lru.get(key);
-    this.metrics.cache.inc({ cache: 'search', result: hit ? 'hit' : 'miss' });
+    this.metrics.cache.inc({ cache: this.name, result: hit ? 'hit' : 'miss' });
     if (hit) return hit;
     let pending = shard.inflight.get(key);
     if (!pending) {
