@@ -137,6 +137,20 @@ describe('tessera serve on the embedded database', { timeout: 120_000 }, () => {
     expect(bad.stderr).toMatch(/--env must be live or test/);
   });
 
+  it('worker runs the background jobs without an HTTP API, and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [MAIN, 'worker'], { env: env({ LOG_LEVEL: 'info' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    for (let i = 0; i < 300 && !out.includes('"job":"idempotency.purge"'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(out).toContain('tessera worker running');
+    expect(out).toMatch(/"job":"idempotency.purge","result":\d+,"msg":"job finished"/);
+    expect(out).not.toContain('listening');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
   it('migrate and seed run as commands', () => {
     const migrated = cli(['migrate']);
     expect(migrated.status, migrated.stderr).toBe(0);

@@ -53,7 +53,7 @@ export class PageCache<V extends object> {
   async get(env: Environment, key: string, load: () => Promise<V>): Promise<V> {
     const shard = this.shard(env);
     const hit = shard.lru.get(key);
-    this.metrics.cache.inc({ cache: this.name, result: hit ? 'hit' : 'miss' });
+    this.metrics.cacheLookup(this.name, hit !== undefined);
     if (hit) return hit;
     let pending = shard.inflight.get(key);
     if (!pending) {

@@ -49,7 +49,7 @@ export class ProductCache {
   async get(env: Environment, id: string): Promise<CachedProduct | undefined> {
     const key = `${env}|${id}`;
     const hit = this.lru.get(key);
-    this.metrics.cache.inc({ cache: 'product', result: hit ? 'hit' : 'miss' });
+    this.metrics.cacheLookup('product', hit !== undefined);
     if (hit) return hit;
     // An invalidation that arrives while a load is in flight aborts that load: it may have read
     // the row before the write committed. Loading again reads the committed row.

@@ -141,7 +141,7 @@ export function installPlatform(app: FastifyInstance, deps: PlatformDeps): Route
     const route = routeTemplate(request);
     const status = reply.statusCode;
     const seconds = ctx ? Number(process.hrtime.bigint() - ctx.startedAt) / 1e9 : 0;
-    metrics.httpDuration.observe({ http_request_method: request.method, http_route: route, http_response_status_code: status }, seconds);
+    metrics.observeRequest(request.method, route, status, seconds);
     if (ctx) endRequestTrace(ctx.trace, request.method, route, status);
     requestLogger.info(
       {

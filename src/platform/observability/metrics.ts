@@ -27,6 +27,31 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly durationByRoute = new Map<string, ReturnType<Histogram['labels']>>();
+  private readonly cacheResults = new Map<string, ReturnType<Counter['labels']>>();
+
+  /** Observes one request's duration; label sets are bound once, since hashing them per call shows in profiles. */
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${route} ${status}`;
+    let child = this.durationByRoute.get(key);
+    if (!child) {
+      child = this.httpDuration.labels({ http_request_method: method, http_route: route, http_response_status_code: status });
+      this.durationByRoute.set(key, child);
+    }
+    child.observe(seconds);
+  }
+
+  /** Counts one lookup of an in-process cache. */
+  cacheLookup(cache: string, hit: boolean): void {
+    const key = `${cache}|${hit}`;
+    let child = this.cacheResults.get(key);
+    if (!child) {
+      child = this.cache.labels({ cache, result: hit ? 'hit' : 'miss' });
+      this.cacheResults.set(key, child);
+    }
+    child.inc();
+  }
+
   constructor(defaults = true) {
     if (defaults) {
       collectDefaultMetrics({ register: this.registry });
