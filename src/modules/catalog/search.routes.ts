@@ -53,7 +53,7 @@ const SearchQuerystring = Type.Object(
   },
   {
     additionalProperties: false,
-    // `attr.color=red,blue`: any number of attribute filters, each a comma-separated OR.
+    // `attr.color=red,blue`: as many attribute filters as needed, each a comma-separated OR.
     patternProperties: { '^attr\\.[a-z][a-z0-9_]{0,39}$': { type: 'string', minLength: 1, maxLength: 1000 } },
   },
 );

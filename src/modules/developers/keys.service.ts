@@ -73,6 +73,13 @@ function scopesFor(type: KeyType, requested: readonly string[] | undefined): str
  */
 export class KeysService {
   private readonly cache: LRUCache<string, Credential | false>;
+  /**
+   * Answers by the presented token itself, skipping the parse and the hash on repeat calls. Any key
+   * revocation clears it whole (revocations are rare; the hash-keyed cache is dropped precisely).
+   */
+  private readonly byToken: LRUCache<string, Credential | false>;
+  /** Counts invalidations: a lookup that raced one is not cached (it may predate the revocation). */
+  private generation = 0;
 
   constructor(
     private readonly db: Database,
@@ -80,20 +87,43 @@ export class KeysService {
     cacheSize = 10_000,
   ) {
     this.cache = new LRUCache({ max: cacheSize, ttl: 60_000 });
-    bus.on('api_key', (_env, hash) => this.cache.delete(hash), () => this.cache.clear());
+    this.byToken = new LRUCache({ max: cacheSize, ttl: 60_000 });
+    bus.on(
+      'api_key',
+      (_env, hash) => {
+        this.generation++;
+        this.cache.delete(hash);
+        this.byToken.clear();
+      },
+      () => {
+        this.generation++;
+        this.cache.clear();
+        this.byToken.clear();
+      },
+    );
   }
 
   /** Resolves a presented token to its credential, or null. The token's prefix selects the environment. */
   async authenticate(token: string): Promise<Credential | null> {
+    const known = this.byToken.get(token);
+    if (known !== undefined) return known || null;
+    const seen = this.generation;
+    const credential = await this.lookup(token);
+    if (this.generation === seen) this.byToken.set(token, credential ?? false);
+    return credential;
+  }
+
+  private async lookup(token: string): Promise<Credential | null> {
     const parsed = parseKey(token);
     if (!parsed) return null;
     const hash = hashKey(token);
     const cached = this.cache.get(hash);
     if (cached !== undefined) return cached || null;
+    const seen = this.generation;
     const row = await repo.findActiveByHash(this.db.forEnv(parsed.env), hash);
     const credential: Credential | false =
       row && row.type === parsed.type ? { id: row.id, type: row.type, env: parsed.env, scopes: row.scopes, sellerId: row.seller_id } : false;
-    this.cache.set(hash, credential);
+    if (this.generation === seen) this.cache.set(hash, credential);
     return credential || null;
   }
 
@@ -120,6 +150,7 @@ export class KeysService {
       seller_id: input.seller_id ?? null,
     });
     this.cache.delete(hash);
+    this.byToken.delete(secret);
     return { ...present(env, row), secret };
   }
 

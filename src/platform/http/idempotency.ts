@@ -103,6 +103,11 @@ export class Idempotency {
     return new AppError(Errors.idempotencyKeyReused, 'This Idempotency-Key was already used with a different request (method, path or body). Use a new key.');
   }
 
+  /** Whether this request claimed a key, so its response must be stored. */
+  claimed(request: FastifyRequest): boolean {
+    return claims.has(request);
+  }
+
   /** onSend: stores the response of a request that claimed a key. */
   async complete(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<void> {
     const claim = claims.get(request);
