@@ -5,6 +5,7 @@ import { Database } from './platform/db/database.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './platform/db/embedded.js';
 import { lockDataDir } from './platform/db/lock.js';
 import { migrate } from './platform/db/migrate.js';
+import { withDatabase } from './platform/db/sql.js';
 
 export interface Runtime {
   db: Database;
@@ -22,9 +23,7 @@ async function ensureDatabase(maintenanceUrl: string, name: string): Promise<str
   } finally {
     await client.end();
   }
-  const url = new URL(maintenanceUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+  return withDatabase(maintenanceUrl, name);
 }
 
 /**

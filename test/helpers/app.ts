@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
+import { withDatabase } from '../../src/platform/db/sql.js';
 import type { Logger } from 'pino';
 import { inject } from 'vitest';
 import { buildApp, type App } from '../../src/app.js';
@@ -11,12 +12,6 @@ import { InvalidationBus } from '../../src/platform/db/invalidation.js';
 import { ulidIds } from '../../src/platform/crypto/ids.js';
 import { createLogger } from '../../src/platform/observability/logger.js';
 import { Metrics } from '../../src/platform/observability/metrics.js';
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
 /** A fresh database cloned from the migrated template; `drop` removes it. */
 export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {

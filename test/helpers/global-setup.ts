@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { withDatabase } from '../../src/platform/db/sql.js';
 import type { TestProject } from 'vitest/node';
 import { MIGRATIONS } from '../../src/migrations.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/platform/db/embedded.js';
@@ -21,12 +22,6 @@ function migrationsHash(): string {
     for (const f of fs.readdirSync(source.dir).sort()) h.update(f).update(fs.readFileSync(path.join(source.dir, f)));
   }
   return h.digest('hex').slice(0, 12);
-}
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
 }
 
 /**

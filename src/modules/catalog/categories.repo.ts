@@ -1,4 +1,5 @@
 import type { Queryable } from '../../platform/db/database.js';
+import { setClause } from '../../platform/db/sql.js';
 
 export interface CategoryRow {
   id: string;
@@ -43,9 +44,8 @@ export async function insertCategory(tx: Queryable, c: Omit<CategoryRow, 'create
 }
 
 export async function updateCategory(tx: Queryable, id: string, fields: { name?: string; handle?: string; parent_id?: string | null }, now: Date): Promise<void> {
-  const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
-  const sets = entries.map(([k], i) => `${k} = $${i + 3}`);
-  await tx.query(`UPDATE categories SET ${[...sets, 'updated_at = $2'].join(', ')} WHERE id = $1`, [id, now, ...entries.map(([, v]) => v)]);
+  const set = setClause(fields, 3);
+  await tx.query(`UPDATE categories SET ${[set.sql, 'updated_at = $2'].filter(Boolean).join(', ')} WHERE id = $1`, [id, now, ...set.values]);
 }
 
 /** Re-roots the subtree under `id` at `newPath` (the moved category's new path, itself included). */

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../platform/db/database.js';
+import { setClause } from '../../platform/db/sql.js';
 import type { Product, Variant, VariantInput } from './catalog.schemas.js';
 
 export interface ProductRow {
@@ -51,20 +52,8 @@ export async function pageProductIds(db: Queryable, after: string | undefined, l
   return rows.map((r) => r.id);
 }
 
-export interface ProductWrite {
-  id: string;
-  title: string;
-  handle: string;
-  description: string;
-  status: string;
-  brand: string | null;
-  category_ids: string[];
-  category_paths: string[];
-  attributes: Record<string, string>;
-  images: string[];
-  seller_id: string | null;
-  metadata: Record<string, string>;
-}
+/** The columns a product write sets: the row without its timestamps and variants. */
+export type ProductWrite = Omit<ProductRow, 'created_at' | 'updated_at' | 'variants'>;
 
 export async function insertProduct(tx: Queryable, p: ProductWrite, now: Date): Promise<void> {
   await tx.query(
@@ -76,9 +65,8 @@ export async function insertProduct(tx: Queryable, p: ProductWrite, now: Date): 
 
 /** Writes the given columns of a product; returns false when it does not exist. */
 export async function updateProduct(tx: Queryable, id: string, fields: Partial<ProductWrite>, now: Date): Promise<boolean> {
-  const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
-  const sets = entries.map(([k], i) => `${k} = $${i + 3}`);
-  const { rowCount } = await tx.query(`UPDATE products SET ${[...sets, 'updated_at = $2'].join(', ')} WHERE id = $1`, [id, now, ...entries.map(([, v]) => v)]);
+  const set = setClause(fields, 3);
+  const { rowCount } = await tx.query(`UPDATE products SET ${[set.sql, 'updated_at = $2'].filter(Boolean).join(', ')} WHERE id = $1`, [id, now, ...set.values]);
   return rowCount === 1;
 }
 
@@ -110,11 +98,10 @@ export async function replacePrices(tx: Queryable, variantId: string, prices: Va
 }
 
 export async function updateVariant(tx: Queryable, productId: string, variantId: string, fields: Record<string, unknown>, now: Date): Promise<boolean> {
-  const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
-  const sets = entries.map(([k], i) => `${k} = $${i + 4}`);
+  const set = setClause(fields, 4);
   const { rowCount } = await tx.query(
-    `UPDATE product_variants SET ${[...sets, 'updated_at = $3'].join(', ')} WHERE id = $1 AND product_id = $2`,
-    [variantId, productId, now, ...entries.map(([, v]) => v)],
+    `UPDATE product_variants SET ${[set.sql, 'updated_at = $3'].filter(Boolean).join(', ')} WHERE id = $1 AND product_id = $2`,
+    [variantId, productId, now, ...set.values],
   );
   return rowCount === 1;
 }

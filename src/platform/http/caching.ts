@@ -24,12 +24,12 @@ export function ifNoneMatchHits(header: string | undefined, etag: string): boole
 }
 
 /**
- * Sets the cache headers of a public catalog read: Cache-Control from the segment's TTLs,
+ * Sets the cache headers of a public catalog read: the segment's Cache-Control (see `cacheControl`),
  * `Surrogate-Key` (Fastly, space-separated) and `Cache-Tag` (Cloudflare, comma-separated).
  * The ETag and the 304 are handled when the body is sent (`finishCacheable`).
  */
-export function applyCacheHeaders(reply: FastifyReply, ttl: CacheTtl, surrogateKeys: readonly string[]): void {
-  reply.header('cache-control', cacheControl(ttl)).header('vary', VARY);
+export function applyCacheHeaders(reply: FastifyReply, cacheControlHeader: string, surrogateKeys: readonly string[]): void {
+  reply.header('cache-control', cacheControlHeader).header('vary', VARY);
   if (surrogateKeys.length) {
     reply.header('surrogate-key', surrogateKeys.join(' ')).header('cache-tag', surrogateKeys.join(','));
   }

@@ -6,7 +6,7 @@ import { scrub } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { endRequestTrace, runInTrace, startRequestTrace } from '../observability/tracing.js';
 import { authorize, type CredentialResolver } from './auth.js';
-import { applyCacheHeaders, finishCacheable } from './caching.js';
+import { applyCacheHeaders, cacheControl, finishCacheable } from './caching.js';
 import type { RequestContext, RouteAuth } from './context.js';
 import { AppError, Errors, toProblem } from './errors.js';
 import { parseFields, selectInBody } from './fields.js';
@@ -74,9 +74,11 @@ export function installPlatform(app: FastifyInstance, deps: PlatformDeps): Route
   const routes: RouteRecord[] = [];
 
   app.decorateRequest('ctx', null as unknown as RequestContext);
+  // The Cache-Control value of each configured segment, formatted once rather than on every read.
+  const cacheControlBySegment = new Map(Object.entries(config.cacheTtls).map(([segment, ttl]) => [segment, cacheControl(ttl)]));
+  const defaultCacheControl = cacheControl(config.cacheTtls.default);
   app.decorateReply('cacheable', function (this: FastifyReply, segment: string | undefined, surrogateKeys: readonly string[]) {
-    const ttl = (segment !== undefined ? config.cacheTtls[segment] : undefined) ?? config.cacheTtls.default;
-    applyCacheHeaders(this, ttl, surrogateKeys);
+    applyCacheHeaders(this, (segment !== undefined ? cacheControlBySegment.get(segment) : undefined) ?? defaultCacheControl, surrogateKeys);
     this.request.ctx.cacheable = { segment, surrogateKeys };
     return this;
   });
