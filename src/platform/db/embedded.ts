@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface EmbeddedServer {
   /** Connection URL of the server's `postgres` maintenance database. */
@@ -38,17 +39,26 @@ async function loadEmbeddedPostgres() {
   return EmbeddedPostgres;
 }
 
+/** The installation's root: the PostgreSQL binaries live under its node_modules. */
+const INSTALL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
 /**
- * As root, the cluster belongs to the `postgres` system user, which must be able to reach it: the
- * data dir gets o+x (traverse only; its own files stay private) and every ancestor must allow it.
+ * As root, the cluster belongs to the `postgres` system user, which must reach both the data dir
+ * and the PostgreSQL binaries under the installation's node_modules. Those two directories get o+x
+ * (traverse only; their files stay private); every directory above them must already allow it,
+ * and if one does not, the error names it rather than changing permissions outside Tessera's own.
  */
-function allowPostgresUserIn(dir: string): void {
-  fs.chmodSync(dir, fs.statSync(dir).mode | 0o011);
-  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
-    if ((fs.statSync(d).mode & 0o001) === 0) {
-      throw new Error(`The embedded PostgreSQL runs as the "postgres" user, which cannot reach ${dir} because ${d} is not searchable by others. Run "chmod o+x ${d}" or choose another TESSERA_DATA_DIR.`);
+function allowPostgresUserIn(dataDir: string): void {
+  for (const [dir, what] of [
+    [dataDir, 'choose another TESSERA_DATA_DIR'],
+    [INSTALL_ROOT, 'install Tessera elsewhere'],
+  ] as const) {
+    fs.chmodSync(dir, fs.statSync(dir).mode | 0o001);
+    for (let d = path.dirname(dir); d !== path.dirname(d); d = path.dirname(d)) {
+      if ((fs.statSync(d).mode & 0o001) === 0) {
+        throw new Error(`The embedded PostgreSQL runs as the "postgres" user, which cannot reach ${dir} because ${d} is not searchable by others. Run "chmod o+x ${d}" or ${what}.`);
+      }
     }
-    if (d === path.dirname(d)) break;
   }
 }
 
