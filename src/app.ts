@@ -5,8 +5,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { MIGRATIONS } from './migrations.js';
-import { createCatalogModule } from './modules/catalog/index.js';
-import { createDevelopersModule } from './modules/developers/index.js';
+import { createModules } from './composition.js';
+import { openProcessorDirectory, type ProcessorDirectory } from './modules/payments/index.js';
 import type { Database } from './platform/db/database.js';
 import type { InvalidationBus } from './platform/db/invalidation.js';
 import { pendingMigrations } from './platform/db/migrate.js';
@@ -32,6 +32,8 @@ export interface AppDeps {
   metrics: Metrics;
   ids?: IdGenerator;
   now?: () => Date;
+  /** Payment processors per environment; when absent, buildApp starts in-process emulators and closes them with the app. */
+  processors?: ProcessorDirectory;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -59,8 +61,9 @@ export async function buildApp(deps: AppDeps) {
   const rateLimiter = await RateLimiter.create(config.rateLimit.quota, config.rateLimit.windowSeconds, config.redisUrl);
   const idempotency = new Idempotency(deps.db, config.idempotencyRetentionHours);
   const moduleDeps: ModuleDeps = { config, db: deps.db, bus: deps.bus, ids: deps.ids ?? ulidIds(), now: deps.now ?? (() => new Date()), metrics: deps.metrics, logger };
-  const developers = createDevelopersModule(moduleDeps);
-  const catalog = createCatalogModule(moduleDeps);
+  const processors = deps.processors ?? (await openProcessorDirectory(config.payments));
+  const modules = createModules(moduleDeps, processors);
+  const { developers } = modules;
 
   const routes: RouteRecord[] = installPlatform(app, {
     config,
@@ -72,9 +75,10 @@ export async function buildApp(deps: AppDeps) {
     idempotency,
   });
   app.addHook('onClose', () => rateLimiter.close());
+  if (!deps.processors) app.addHook('onClose', () => processors.close());
 
   app.addSchema(Problem);
-  for (const schema of [...developers.schemas, ...catalog.schemas]) app.addSchema(schema);
+  for (const schema of modules.schemas) app.addSchema(schema);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -114,10 +118,9 @@ export async function buildApp(deps: AppDeps) {
     }),
   );
 
-  await app.register(developers.routes);
-  await app.register(catalog.routes);
+  for (const routes of modules.routes) await app.register(routes);
   await app.ready();
-  return { app, routes, modules: { developers, catalog }, idempotency };
+  return { app, routes, modules, idempotency };
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,6 +1,6 @@
 import type { App } from './app.js';
 import type { Config } from './config.js';
-import { seedCatalog } from './modules/catalog/index.js';
+import { seedDemoStore } from './seed.js';
 import type { Database } from './platform/db/database.js';
 import type { IdGenerator } from './platform/crypto/ids.js';
 
@@ -19,9 +19,9 @@ export async function bootstrap(config: Config, db: Database, app: Pick<App, 'mo
     await tx.query('SELECT pg_advisory_xact_lock(727274002)');
     const done = await tx.query('SELECT 1 FROM platform_state WHERE key = $1', [MARKER]);
     if (done.rowCount) return false;
-    const seeded = config.seedProducts > 0 ? await seedCatalog(tx, { products: config.seedProducts }) : null;
+    const seeded = config.seedProducts > 0 ? await seedDemoStore(tx, { products: config.seedProducts }) : null;
     await tx.query('INSERT INTO platform_state (key, value) VALUES ($1, $2)', [MARKER, { seeded }]);
-    if (seeded) print(`Seeded the demo catalog into test mode: ${seeded.products} products, ${seeded.variants} variants, ${seeded.categories} categories.`);
+    if (seeded) print(`Seeded the demo catalog into test mode: ${seeded.products} products, ${seeded.variants} variants, ${seeded.categories} categories, 2 regions, stock in one warehouse.`);
     return true;
   });
   if (config.adminKey) await keys.ensure('test', ids, config.adminKey, { type: 'secret', name: 'TESSERA_ADMIN_KEY' });

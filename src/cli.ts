@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
 import { ConfigError } from './config.js';
-import { seedCatalog } from './modules/catalog/index.js';
+import { seedDemoStore } from './seed.js';
 import { KeysService } from './modules/developers/index.js';
 import { ENVIRONMENTS, type Environment } from './platform/db/database.js';
 import { InvalidationBus } from './platform/db/invalidation.js';
@@ -28,7 +28,7 @@ export async function runCommand(config: Config, command: string, sub: string | 
       const products = Number(values.products ?? 10_000);
       if (!Number.isInteger(products) || products < 1) throw new ConfigError('--products must be a positive integer');
       const env = envOf(values.env);
-      const result = await runtime.db.forEnv(env).transaction((tx) => seedCatalog(tx, { products }));
+      const result = await runtime.db.forEnv(env).transaction((tx) => seedDemoStore(tx, { products }));
       console.log(`Seeded ${env} mode: ${result.products} products, ${result.variants} variants, ${result.categories} categories.`);
       return;
     }

@@ -24,6 +24,12 @@ export interface Config {
   /** TTLs per category segment (top-level category handle); `default` applies to the rest. */
   cacheTtls: Record<string, CacheTtl> & { default: CacheTtl };
   dbPoolSize: number;
+  /** How long a checkout's stock reservation holds its units before the expiry job releases them. */
+  reservationTtlSeconds: number;
+  /** Payment processors, routing, timeouts and circuit breakers (src/modules/payments/README.md). */
+  payments: PaymentsConfig;
+  /** How long an untouched cart lives; every change extends it. */
+  cartTtlSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -66,6 +72,57 @@ function parseRateLimit(raw: string | undefined): Config['rateLimit'] {
   return { quota: Number(m[1]), windowSeconds: Number(m[2]) };
 }
 
+/** Where a processor is reached: its base URL and Bearer key. */
+export interface ProcessorEndpointConfig {
+  url: string;
+  apiKey: string;
+}
+
+export interface PaymentsConfig {
+  /** Processor order per currency (upper-case ISO 4217); `*` applies to the other currencies. */
+  routes: Record<string, string[]> & { '*': string[] };
+  /** Timeout of each processor request, in ms; must exceed the emulators' tok_slow latency (2 s). */
+  timeoutMs: number;
+  /** Consecutive unavailable or ambiguous answers that open a processor's circuit. */
+  breakerThreshold: number;
+  /** How long an open circuit waits before letting one test request through (half-open). */
+  breakerHalfOpenMs: number;
+  /** Live-mode processors; one left unset is an in-process emulator. Test mode always uses emulators. */
+  live: { simpay?: ProcessorEndpointConfig; altpay?: ProcessorEndpointConfig };
+}
+
+const PAYMENT_PROCESSORS = ['simpay', 'altpay'];
+
+function parsePayments(env: NodeJS.ProcessEnv): PaymentsConfig {
+  const raw = env.TESSERA_PAYMENT_ROUTES || '*=simpay,altpay';
+  const routes: Record<string, string[]> = {};
+  for (const part of raw.split(';').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^(\*|[A-Z]{3})=([a-z,]+)$/.exec(part);
+    const names = m ? m[2]!.split(',').filter(Boolean) : [];
+    if (!m || !names.length || names.some((n) => !PAYMENT_PROCESSORS.includes(n)) || new Set(names).size !== names.length) {
+      throw new ConfigError(`TESSERA_PAYMENT_ROUTES must look like "USD=simpay,altpay;*=altpay,simpay" (processors: ${PAYMENT_PROCESSORS.join(', ')}), got "${raw}"`);
+    }
+    routes[m[1]!] = names;
+  }
+  const live: PaymentsConfig['live'] = {};
+  for (const name of ['simpay', 'altpay'] as const) {
+    const url = env[`TESSERA_${name.toUpperCase()}_URL`] || undefined;
+    const apiKey = env[`TESSERA_${name.toUpperCase()}_KEY`] || undefined;
+    if (!url !== !apiKey) throw new ConfigError(`TESSERA_${name.toUpperCase()}_URL and TESSERA_${name.toUpperCase()}_KEY go together`);
+    if (url && apiKey) {
+      if (!/^https?:\/\/[^/]+/.test(url)) throw new ConfigError(`TESSERA_${name.toUpperCase()}_URL must be an http(s) URL, got "${url}"`);
+      live[name] = { url, apiKey };
+    }
+  }
+  return {
+    routes: { ...routes, '*': routes['*'] ?? ['simpay', 'altpay'] },
+    timeoutMs: int(env, 'TESSERA_PAYMENT_TIMEOUT_MS', 5000, 100),
+    breakerThreshold: int(env, 'TESSERA_PAYMENT_BREAKER_THRESHOLD', 5, 1),
+    breakerHalfOpenMs: int(env, 'TESSERA_PAYMENT_BREAKER_HALF_OPEN_MS', 30_000, 1),
+    live,
+  };
+}
+
 /** Reads the configuration from `env`; throws ConfigError with a clear message on bad input. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const adminKey = env.TESSERA_ADMIN_KEY || undefined;
@@ -87,5 +144,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     productCacheSize: int(env, 'TESSERA_PRODUCT_CACHE_SIZE', 20_000),
     cacheTtls: parseCacheTtls(env.TESSERA_CACHE_TTLS),
     dbPoolSize: int(env, 'TESSERA_DB_POOL_SIZE', 10, 1),
+    reservationTtlSeconds: int(env, 'TESSERA_RESERVATION_TTL_SECONDS', 900, 1),
+    payments: parsePayments(env),
+    cartTtlSeconds: int(env, 'TESSERA_CART_TTL_SECONDS', 7 * 24 * 3600, 60),
   };
 }

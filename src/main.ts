@@ -16,6 +16,9 @@ Commands:
                              create an API key; it is printed once
   keys list [--env test|live]
                              list API keys (never the keys themselves)
+  emulators [--simpay-port N] [--altpay-port N]
+                             run the simpay and altpay payment processor emulators standalone
+                             and print their URLs and keys (TESSERA_SIMPAY_URL/_KEY, …)
 
 Environment: PORT, HOST, DATABASE_URL, TESSERA_DATA_DIR, TESSERA_ADMIN_KEY, METRICS_PORT, REDIS_URL,
 LOG_LEVEL, OTEL_* (see README.md).`;
@@ -30,6 +33,8 @@ async function main(argv: string[]): Promise<void> {
       type: { type: 'string' },
       scopes: { type: 'string' },
       name: { type: 'string' },
+      'simpay-port': { type: 'string' },
+      'altpay-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -48,6 +53,11 @@ async function main(argv: string[]): Promise<void> {
     case 'seed':
     case 'keys':
       return (await import('./cli.js')).runCommand(config, command, sub, values);
+    case 'emulators': {
+      const port = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+      await (await import('./modules/payments/index.js')).runEmulatorsCommand({ host: config.host, simpayPort: port(values['simpay-port']), altpayPort: port(values['altpay-port']) });
+      return;
+    }
     default:
       throw new ConfigError(`Unknown command "${command}".\n\n${USAGE}`);
   }

@@ -1,8 +1,15 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MigrationSource } from './platform/db/migrate.js';
+import { cartsMigrations } from './modules/carts/index.js';
 import { catalogMigrations } from './modules/catalog/index.js';
+import { customersMigrations } from './modules/customers/index.js';
+import { ordersMigrations } from './modules/orders/index.js';
 import { developersMigrations } from './modules/developers/index.js';
+import { paymentsMigrations } from './modules/payments/index.js';
+import { inventoryMigrations } from './modules/inventory/index.js';
+import { pricingMigrations } from './modules/pricing/index.js';
+import { promotionsMigrations } from './modules/promotions/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -12,4 +19,11 @@ export const MIGRATIONS: readonly MigrationSource[] = [
   { module: 'idempotency', dir: path.join(here, 'platform/http/migrations') },
   developersMigrations,
   catalogMigrations,
+  pricingMigrations,
+  inventoryMigrations,
+  paymentsMigrations,
+  promotionsMigrations,
+  customersMigrations,
+  cartsMigrations,
+  ordersMigrations,
 ];

@@ -4,14 +4,11 @@ import { InvalidationBus } from './platform/db/invalidation.js';
 import { ulidIds } from './platform/crypto/ids.js';
 import { Scheduler } from './platform/jobs/scheduler.js';
 import { Idempotency } from './platform/http/idempotency.js';
+import { scheduleJobs } from './jobs.js';
 import { createLogger, createRequestLogger, stdoutDestination } from './platform/observability/logger.js';
 import { Metrics, serveMetrics } from './platform/observability/metrics.js';
 import { initTracing, shutdownTracing } from './platform/observability/tracing.js';
 
-/** Background jobs every process may run; each one runs in one process at a time (advisory lock). */
-function scheduleJobs(scheduler: Scheduler, idempotency: Idempotency): void {
-  scheduler.every('idempotency.purge', 15 * 60_000, () => idempotency.purgeExpired());
-}
 
 function onSignals(stop: () => Promise<void>): void {
   let stopping = false;
@@ -50,7 +47,7 @@ export async function serve(config: Config): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   const metricsServer = config.metricsPort >= 0 ? await serveMetrics(metrics, config.metricsPort, config.host) : undefined;
   const scheduler = new Scheduler(runtime.db, logger);
-  scheduleJobs(scheduler, idempotency);
+  scheduleJobs(scheduler, { db: runtime.db, ids, logger, idempotency, modules: built.modules });
   logger.info(
     { url: `http://${config.host}:${config.port}`, metrics_port: metricsServer?.port, database: runtime.embedded ? 'embedded' : 'external', startup_ms: Date.now() - started },
     'tessera listening',
@@ -71,11 +68,19 @@ export async function worker(config: Config): Promise<void> {
   await initTracing();
   const logger = createLogger(config.logLevel);
   const runtime = await openRuntime(config);
+  const [{ createModules }, { openProcessorDirectory }] = await Promise.all([import('./composition.js'), import('./modules/payments/index.js')]);
+  const bus = new InvalidationBus(runtime.url);
+  await bus.start();
+  const ids = ulidIds();
+  const processors = await openProcessorDirectory(config.payments);
+  const modules = createModules({ config, db: runtime.db, bus, ids, now: () => new Date(), metrics: new Metrics(), logger }, processors);
   const scheduler = new Scheduler(runtime.db, logger);
-  scheduleJobs(scheduler, new Idempotency(runtime.db, config.idempotencyRetentionHours));
+  scheduleJobs(scheduler, { db: runtime.db, ids, logger, idempotency: new Idempotency(runtime.db, config.idempotencyRetentionHours), modules });
   logger.info({ database: runtime.embedded ? 'embedded' : 'external' }, 'tessera worker running');
   onSignals(async () => {
     scheduler.stop();
+    await processors.close();
+    await bus.close();
     await runtime.close();
     await shutdownTracing();
   });

@@ -82,7 +82,19 @@ describe('tessera serve on the embedded database', { timeout: 120_000 }, () => {
     expect(ready.status).toBe(200);
     const list = await fetch(`http://127.0.0.1:${port}/v1/products?limit=5`, { headers: { authorization: `Bearer ${publishable}` } });
     expect(list.status).toBe(200);
-    expect(((await list.json()) as { data: unknown[] }).data.length).toBeGreaterThan(0);
+    const products = ((await list.json()) as { data: { variants: { sku: string }[] }[] }).data;
+    expect(products.length).toBeGreaterThan(0);
+    // the demo store checks out out of the box: region, shipping, stock, emulated processors
+    const api = (method: string, url: string, body: unknown, extra: Record<string, string> = {}) =>
+      fetch(`http://127.0.0.1:${port}${url}`, { method, headers: { authorization: `Bearer ${publishable}`, 'content-type': 'application/json', ...extra }, body: JSON.stringify(body) });
+    const created = await api('POST', '/v1/carts', { region_id: 'reg_demo_us', items: [{ sku: products[0]!.variants[0]!.sku, quantity: 1 }] });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const cart = (await created.json()) as { id: string };
+    await api('PATCH', `/v1/carts/${cart.id}`, { email: 'demo@example.com', shipping_address: { name: 'Demo', line1: '1 Main St', city: 'Springfield', postal_code: '12345', country: 'US' } });
+    await api('POST', `/v1/carts/${cart.id}/shipping`, { option_id: 'shipopt_demo_us_standard' });
+    const order = await api('POST', `/v1/carts/${cart.id}/checkout`, { payment: { token: 'tok_visa' } }, { 'idempotency-key': 'first-start' });
+    expect(order.status, await order.clone().text()).toBe(201);
+    expect(((await order.json()) as { status: string }).status).toBe('paid');
     // the embedded PostgreSQL keeps its data under the data dir and listens on loopback only,
     // without a Unix socket (postmaster.pid: line 5 is the socket dir, line 6 the listen address)
     const pid = fs.readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n');

@@ -12,6 +12,7 @@ import { InvalidationBus } from '../../src/platform/db/invalidation.js';
 import { ulidIds } from '../../src/platform/crypto/ids.js';
 import { createLogger } from '../../src/platform/observability/logger.js';
 import { Metrics } from '../../src/platform/observability/metrics.js';
+import type { RunningEmulators } from '../../src/modules/payments/index.js';
 
 /** A fresh database cloned from the migrated template; `drop` removes it. */
 export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
@@ -57,6 +58,8 @@ export interface TestApp extends App {
   logs: string[];
   logger: Logger;
   metrics: Metrics;
+  /** The test-mode payment processor emulators this app talks to over HTTP. */
+  emulators: RunningEmulators;
   /** `inject` with a bearer key (default: the test secret key) and a JSON body. */
   call(method: string, url: string, opts?: { key?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
@@ -65,7 +68,7 @@ export interface TestApp extends App {
 /** Builds the real app on its own database, with keys for test and live mode and captured logs. */
 export async function startTestApp(options: { env?: NodeJS.ProcessEnv; database?: { url: string; drop(): Promise<void> } } = {}): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
-  const config = loadConfig({ TESSERA_RATE_LIMIT: '100000/1', ...options.env });
+  const config = loadConfig({ TESSERA_RATE_LIMIT: '100000/1', TESSERA_PAYMENT_TIMEOUT_MS: '3000', ...options.env });
   const db = new Database(database.url, 5);
   const bus = new InvalidationBus(database.url);
   await bus.start();
@@ -85,6 +88,7 @@ export async function startTestApp(options: { env?: NodeJS.ProcessEnv; database?
     logs,
     logger,
     metrics,
+    emulators: emulatorsOf(built),
     call: (method, url, opts = {}) => {
       const key = opts.key === undefined ? keys.secret : opts.key;
       const headers: Record<string, string> = { ...(key ? { authorization: `Bearer ${key}` } : {}), ...opts.headers };
@@ -97,4 +101,10 @@ export async function startTestApp(options: { env?: NodeJS.ProcessEnv; database?
       await database.drop();
     },
   };
+}
+
+function emulatorsOf(built: App): RunningEmulators {
+  const running = built.modules.payments.processors.emulators.test;
+  if (!running) throw new Error('the test app has no test-mode emulators');
+  return running;
 }

@@ -14,6 +14,7 @@ import { SearchService } from './search.service.js';
 export { ProductsService } from './products.service.js';
 export { seedCatalog, type SeedResult } from './seed.js';
 export { CategoriesService } from './categories.service.js';
+export { purchasableVariants, type PurchasableVariant } from './purchasable.js';
 export type { Product, Category } from './catalog.schemas.js';
 
 export const catalogMigrations: MigrationSource = {

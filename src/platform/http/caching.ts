@@ -73,3 +73,13 @@ export function sendSerializedOnce(reply: FastifyReply, value: object, version: 
   // A string payload is sent as is: Fastify does not serialize it again.
   return reply.header('etag', sent.etag).type('application/json; charset=utf-8').send(sent.body);
 }
+
+/**
+ * An `onRequest` hook for private resources (carts, orders): `Cache-Control: private, no-store`
+ * on every answer, errors included, so no shared cache or browser keeps them.
+ * @example app.addHook('onRequest', privateNoStore);
+ */
+export function privateNoStore(_request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  reply.header('cache-control', 'private, no-store');
+  done();
+}

@@ -43,6 +43,8 @@ export interface ServiceContext {
   db: EnvDb;
   actor: Credential | null;
   requestId: string;
+  /** The request's Idempotency-Key, for passing on to a processor so a retried request is one operation there too. */
+  idempotencyKey?: string | null;
   now: () => Date;
   ids: IdGenerator;
 }

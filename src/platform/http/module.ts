@@ -23,5 +23,5 @@ export interface ModuleDeps {
 export function serviceContext(request: FastifyRequest, deps: Pick<ModuleDeps, 'db' | 'ids' | 'now'>): ServiceContext {
   const credential = request.ctx.credential;
   if (!credential) throw new AppError(Errors.authenticationRequired, 'This route needs an API key.');
-  return { env: credential.env, db: deps.db.forEnv(credential.env), actor: credential, requestId: request.id, now: deps.now, ids: deps.ids };
+  return { env: credential.env, db: deps.db.forEnv(credential.env), actor: credential, requestId: request.id, idempotencyKey: request.ctx.idempotencyKey, now: deps.now, ids: deps.ids };
 }

@@ -10,6 +10,8 @@ function makeAjv(coerce: boolean) {
     coerceTypes: coerce ? 'array' : false,
     allErrors: false,
     strict: false,
+    // decimals such as 8.875 are multiples of 0.0001 even though 8.875 / 0.0001 is not exactly an integer in floating point
+    multipleOfPrecision: 8,
   });
   ajvFormats.default(ajv); // CommonJS default export, reached the same way from ESM and TypeScript
   ajv.addKeyword('x-examples');

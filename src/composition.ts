@@ -1,0 +1,74 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { TSchema } from '@sinclair/typebox';
+import { createCartsModule, type CustomersPort } from './modules/carts/index.js';
+import { createCatalogModule } from './modules/catalog/index.js';
+import { createCheckoutModule } from './modules/checkout/index.js';
+import { createCustomersModule } from './modules/customers/index.js';
+import { createDevelopersModule } from './modules/developers/index.js';
+import { createInventoryModule } from './modules/inventory/index.js';
+import { createOrdersModule } from './modules/orders/index.js';
+import { createPaymentsModule, type ProcessorDirectory } from './modules/payments/index.js';
+import { createPricingModule } from './modules/pricing/index.js';
+import { createPromotionsModule } from './modules/promotions/index.js';
+import type { ModuleDeps } from './platform/http/module.js';
+
+/**
+ * The composition root of the business modules: each is created once, and the ports one module
+ * declares (what carts need of promotions, what checkout needs of payments, …) are filled here
+ * with the other modules' services. Modules never construct each other.
+ */
+export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) {
+  const developers = createDevelopersModule(deps);
+  const catalog = createCatalogModule(deps);
+  const pricing = createPricingModule(deps, catalog.categories);
+  const promotions = createPromotionsModule(deps);
+  const inventory = createInventoryModule(deps, { reservationTtlSeconds: deps.config.reservationTtlSeconds });
+  const payments = createPaymentsModule(deps, processors);
+  const customers = createCustomersModule(deps);
+
+  const orders = createOrdersModule(
+    deps,
+    {
+      capture: async (ctx, id) => void (await payments.service.capture(ctx, id)),
+      void: async (ctx, id) => void (await payments.service.void(ctx, id)),
+      refund: async (ctx, id, input) => {
+        const refund = await payments.service.refund(ctx, id, input);
+        return { id: refund.id, amount: refund.amount, created_at: new Date(refund.created_at) };
+      },
+    },
+    { restock: async (ctx, reservationId, lines) => void (await inventory.service.restock(ctx, { reservation_id: reservationId, ...(lines ? { lines } : {}) })) },
+  );
+
+  const profiles: CustomersPort = {
+    profile: async (ctx, who) => ({
+      segments: who.customerId ? await customers.customers.segments(ctx, who.customerId) : [],
+      has_orders: await orders.orders.hasOrders(ctx, who),
+    }),
+  };
+  const carts = createCartsModule(deps, pricing.regions, promotions.service, profiles);
+
+  const checkout = createCheckoutModule(deps, {
+    carts: carts.carts,
+    regions: pricing.regions,
+    inventory: inventory.service,
+    orders: orders.orders,
+    promotions: promotions.service,
+    payments: {
+      authorize: async (ctx, input) => {
+        // authorise only (the module captures only when asked): capture follows once the order exists, so undoing a failed checkout is a void, never a refund
+        const result = await payments.service.authorize(ctx, input);
+        return { paymentId: result.payment.id, outcome: result.outcome, declineCode: result.declineCode };
+      },
+      void: async (ctx, id) => void (await payments.service.reverse(ctx, id)),
+      capture: async (ctx, id) => void (await payments.service.capture(ctx, id)),
+      attachOrder: (tx, paymentId, orderId) => payments.service.attachOrder(tx, paymentId, orderId),
+    },
+  });
+
+  const all = { developers, catalog, pricing, promotions, inventory, payments, customers, orders, carts, checkout };
+  const schemas: TSchema[] = Object.values(all).flatMap((m) => m.schemas as readonly TSchema[]);
+  const routes: FastifyPluginAsyncTypebox[] = Object.values(all).map((m) => m.routes);
+  return { ...all, schemas, routes };
+}
+
+export type Modules = ReturnType<typeof createModules>;

@@ -1,0 +1,32 @@
+import type { Logger } from 'pino';
+import type { Modules } from './composition.js';
+import { ENVIRONMENTS, type Database, type Environment } from './platform/db/database.js';
+import type { IdGenerator } from './platform/crypto/ids.js';
+import type { ServiceContext } from './platform/http/context.js';
+import type { Idempotency } from './platform/http/idempotency.js';
+import type { Scheduler } from './platform/jobs/scheduler.js';
+import { recoverStaleCheckouts } from './modules/checkout/checkout.recovery.js';
+import { releaseExpiredEverywhere } from './modules/inventory/index.js';
+
+/** Runs `job` once per environment with a job's ServiceContext; returns the results by environment. */
+async function perEnv<T>(db: Database, ids: IdGenerator, job: (ctx: ServiceContext) => Promise<T>): Promise<Record<Environment, T>> {
+  const out: Partial<Record<Environment, T>> = {};
+  for (const env of ENVIRONMENTS) out[env] = await job({ env, db: db.forEnv(env), actor: null, requestId: ids('job'), now: () => new Date(), ids });
+  return out as Record<Environment, T>;
+}
+
+/**
+ * The background jobs every `serve` and `worker` process schedules; each runs in one process at a
+ * time (advisory lock), so running several processes is safe.
+ */
+export function scheduleJobs(scheduler: Scheduler, deps: { db: Database; ids: IdGenerator; logger: Logger; idempotency: Idempotency; modules: Modules }): void {
+  const { db, ids, logger, modules } = deps;
+  scheduler.every('idempotency.purge', 15 * 60_000, () => deps.idempotency.purgeExpired());
+  scheduler.every('inventory.release_expired', 30_000, () => releaseExpiredEverywhere(db));
+  scheduler.every('checkout.recover', 60_000, () =>
+    perEnv(db, ids, (ctx) => recoverStaleCheckouts(ctx, { carts: modules.carts.carts, inventory: modules.inventory.service, payments: modules.payments.service }, logger)),
+  );
+  scheduler.every('payments.recover', 60_000, () => modules.payments.jobs.recover());
+  scheduler.every('payments.reconcile', 60 * 60_000, () => modules.payments.jobs.reconcile());
+  scheduler.every('carts.purge_expired', 60 * 60_000, () => perEnv(db, ids, (ctx) => modules.carts.carts.purgeExpired(ctx)));
+}

@@ -1,0 +1,107 @@
+import type { PromotionDef } from '../promotions/promotions.types.js';
+import type { CartTotals, PricingCustomer, PricingInput, RegionPricing, ShippingOptionRow } from '../pricing/index.js';
+import { priceCart, shippingAmount } from '../pricing/index.js';
+import type { CartWithItems } from './carts.repo.js';
+import type { Cart } from './carts.schemas.js';
+
+/** The shipping the cart has chosen, priced for its current weight; null when none or it no longer fits. */
+export function chosenShipping(data: CartWithItems, pricing: RegionPricing): { option: ShippingOptionRow; amount: number } | null {
+  const id = data.cart.shipping_option_id;
+  const option = id ? pricing.shippingOptions.get(id) : undefined;
+  if (!option?.active) return null;
+  const amount = shippingAmount(option.price, totalWeight(data));
+  return amount === null ? null : { option, amount };
+}
+
+export function totalWeight(data: CartWithItems): number {
+  return data.items.reduce((sum, i) => sum + i.weight_grams * i.quantity, 0);
+}
+
+/** The pure pricing input of a cart: its lines, chosen shipping, region tax and customer. */
+export function pricingInput(data: CartWithItems, pricing: RegionPricing, customer: PricingCustomer): PricingInput {
+  const shipping = chosenShipping(data, pricing);
+  return {
+    currency: data.cart.currency,
+    lines: data.items.map((i) => ({
+      id: i.id,
+      product_id: i.product_id,
+      variant_id: i.variant_id,
+      sku: i.sku,
+      category_ids: i.category_ids,
+      unit_amount: i.unit_amount,
+      quantity: i.quantity,
+      weight_grams: i.weight_grams,
+    })),
+    shipping: shipping && { option_id: shipping.option.id, amount: shipping.amount, free_over_amount: shipping.option.free_over_amount },
+    tax: pricing.tax,
+    customer,
+    codes: data.cart.promotion_codes,
+  };
+}
+
+/** A priced cart: the input, the promotions it was priced with, and the totals. */
+export interface PricedCart {
+  data: CartWithItems;
+  input: PricingInput;
+  promotions: readonly PromotionDef[];
+  totals: CartTotals;
+  shipping: { option: ShippingOptionRow; amount: number } | null;
+}
+
+export function priceCartData(data: CartWithItems, pricing: RegionPricing, customer: PricingCustomer, promotions: readonly PromotionDef[], now: Date): PricedCart {
+  const input = pricingInput(data, pricing, customer);
+  return { data, input, promotions, totals: priceCart(input, promotions, now), shipping: chosenShipping(data, pricing) };
+}
+
+/** The API representation of a priced cart. */
+export function presentCart(priced: PricedCart): Cart {
+  const { cart, items } = priced.data;
+  const { totals } = priced;
+  const lineTotals = new Map(totals.lines.map((l) => [l.id, l]));
+  return {
+    id: cart.id,
+    object: 'cart',
+    status: cart.status,
+    region_id: cart.region_id,
+    currency: cart.currency,
+    email: cart.email,
+    customer_id: cart.customer_id,
+    shipping_address: cart.shipping_address,
+    billing_address: cart.billing_address,
+    shipping_method: priced.shipping && { option_id: priced.shipping.option.id, name: priced.shipping.option.name, amount: priced.shipping.amount },
+    items: items.map((i) => {
+      const t = lineTotals.get(i.id);
+      return {
+        id: i.id,
+        object: 'cart_item' as const,
+        variant_id: i.variant_id,
+        product_id: i.product_id,
+        sku: i.sku,
+        title: i.title,
+        unit_amount: i.unit_amount,
+        quantity: i.quantity,
+        subtotal: t?.subtotal ?? i.unit_amount * i.quantity,
+        discount: t?.discount ?? 0,
+        tax: t?.tax ?? 0,
+        total: t?.total ?? i.unit_amount * i.quantity,
+        adjustments: t?.adjustments ?? [],
+        metadata: i.metadata,
+      };
+    }),
+    promotions: { codes: cart.promotion_codes, applied: totals.promotions.applied, rejected: totals.promotions.rejected },
+    totals: {
+      subtotal: totals.subtotal,
+      discount_total: totals.discount_total,
+      shipping_total: totals.shipping_total,
+      shipping_discount: totals.shipping_discount,
+      tax_total: totals.tax_total,
+      tax_inclusive: totals.tax_inclusive,
+      total: totals.total,
+    },
+    order_id: cart.order_id,
+    metadata: cart.metadata,
+    expires_at: cart.expires_at.toISOString(),
+    created_at: cart.created_at.toISOString(),
+    updated_at: cart.updated_at.toISOString(),
+  };
+}

@@ -1,0 +1,130 @@
+import type { Queryable } from '../../platform/db/database.js';
+import { setClause } from '../../platform/db/sql.js';
+import type { Address } from './carts.schemas.js';
+
+export interface CartRow {
+  id: string;
+  status: 'open' | 'completing' | 'completed';
+  region_id: string;
+  currency: string;
+  email: string | null;
+  customer_id: string | null;
+  shipping_address: Address | null;
+  billing_address: Address | null;
+  shipping_option_id: string | null;
+  promotion_codes: string[];
+  metadata: Record<string, string>;
+  order_id: string | null;
+  checkout_lease_until: Date | null;
+  expires_at: Date;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface CartItemRow {
+  id: string;
+  cart_id: string;
+  variant_id: string;
+  product_id: string;
+  sku: string;
+  title: string;
+  unit_amount: number;
+  quantity: number;
+  weight_grams: number;
+  category_ids: string[];
+  seller_id: string | null;
+  metadata: Record<string, string>;
+  created_at: Date;
+}
+
+/** A cart with its lines, lines in the order they were first added. */
+export interface CartWithItems {
+  cart: CartRow;
+  items: CartItemRow[];
+}
+
+export async function loadCart(db: Queryable, id: string, lock = false): Promise<CartWithItems | undefined> {
+  const { rows } = await db.query<CartRow>(`SELECT * FROM carts WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id], lock ? 'carts_load_lock' : 'carts_load');
+  const cart = rows[0];
+  if (!cart) return undefined;
+  const items = await db.query<CartItemRow>('SELECT * FROM cart_items WHERE cart_id = $1 ORDER BY created_at, id', [id], 'carts_load_items');
+  return { cart, items: items.rows };
+}
+
+export async function insertCart(tx: Queryable, c: Pick<CartRow, 'id' | 'region_id' | 'currency' | 'email' | 'customer_id' | 'metadata' | 'expires_at'>, now: Date): Promise<void> {
+  await tx.query(
+    `INSERT INTO carts (id, region_id, currency, email, customer_id, metadata, expires_at, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+    [c.id, c.region_id, c.currency, c.email, c.customer_id, c.metadata, c.expires_at, now],
+    'carts_insert',
+  );
+}
+
+export type CartWrite = Partial<Pick<CartRow, 'email' | 'customer_id' | 'shipping_address' | 'billing_address' | 'shipping_option_id' | 'promotion_codes' | 'metadata' | 'expires_at' | 'status' | 'order_id' | 'checkout_lease_until'>>;
+
+export async function updateCart(tx: Queryable, id: string, fields: CartWrite, now: Date): Promise<void> {
+  const { shipping_address, billing_address, ...rest } = fields;
+  const json = (a: Address | null | undefined) => (a === undefined ? undefined : a === null ? null : JSON.stringify(a));
+  const set = setClause({ ...rest, shipping_address: json(shipping_address), billing_address: json(billing_address) }, 3);
+  await tx.query(`UPDATE carts SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $2 WHERE id = $1`, [id, now, ...set.values]);
+}
+
+export type ItemWrite = Omit<CartItemRow, 'created_at'>;
+
+/** Adds a line, or adds to the quantity of the line with the same variant. */
+export async function upsertItem(tx: Queryable, item: ItemWrite, now: Date): Promise<void> {
+  await tx.query(
+    `INSERT INTO cart_items (id, cart_id, variant_id, product_id, sku, title, unit_amount, quantity, weight_grams, category_ids, seller_id, metadata, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+     ON CONFLICT (cart_id, variant_id) DO UPDATE SET
+       quantity = cart_items.quantity + EXCLUDED.quantity, unit_amount = EXCLUDED.unit_amount, title = EXCLUDED.title,
+       weight_grams = EXCLUDED.weight_grams, category_ids = EXCLUDED.category_ids, seller_id = EXCLUDED.seller_id,
+       metadata = cart_items.metadata || EXCLUDED.metadata, updated_at = EXCLUDED.updated_at`,
+    [item.id, item.cart_id, item.variant_id, item.product_id, item.sku, item.title, item.unit_amount, item.quantity, item.weight_grams, item.category_ids, item.seller_id, item.metadata, now],
+    'carts_upsert_item',
+  );
+}
+
+export async function updateItem(tx: Queryable, cartId: string, itemId: string, fields: { quantity?: number; metadata?: Record<string, string>; unit_amount?: number }, now: Date): Promise<boolean> {
+  const set = setClause(fields, 4);
+  const { rowCount } = await tx.query(`UPDATE cart_items SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $3 WHERE cart_id = $1 AND id = $2`, [cartId, itemId, now, ...set.values]);
+  return rowCount === 1;
+}
+
+export async function deleteItem(tx: Queryable, cartId: string, itemId: string): Promise<boolean> {
+  const { rowCount } = await tx.query('DELETE FROM cart_items WHERE cart_id = $1 AND id = $2', [cartId, itemId]);
+  return rowCount === 1;
+}
+
+/**
+ * Takes an open cart for one checkout. Returns false when another checkout holds it or it is
+ * completed. A claim whose lease ran out (its process died) is not taken over here: the recovery
+ * job first undoes what that checkout did (its payment, its reservation), then reopens the cart.
+ */
+export async function claimForCheckout(tx: Queryable, id: string, leaseUntil: Date, now: Date): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `UPDATE carts SET status = 'completing', checkout_lease_until = $2, updated_at = $3
+     WHERE id = $1 AND status = 'open'`,
+    [id, leaseUntil, now],
+    'carts_claim',
+  );
+  return rowCount === 1;
+}
+
+/** Expired open carts, oldest first, for the purge job. */
+export async function deleteExpired(db: Queryable, before: Date, limit: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM carts WHERE id IN (SELECT id FROM carts WHERE status = 'open' AND expires_at < $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+    [before, limit],
+  );
+  return rowCount ?? 0;
+}
+
+/** Carts whose checkout lease ran out without completing: that process died mid-checkout. */
+export async function staleCheckouts(db: Queryable, now: Date, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    "SELECT id FROM carts WHERE status = 'completing' AND checkout_lease_until < $1 ORDER BY checkout_lease_until LIMIT $2",
+    [now, limit],
+  );
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,157 @@
+import type { Logger } from 'pino';
+import { AppError } from '../../platform/http/errors.js';
+import type { ServiceContext } from '../../platform/http/context.js';
+import type { ModuleDeps } from '../../platform/http/module.js';
+import { CartErrors, customerKey, type CartsService, type PricedCart } from '../carts/index.js';
+import type { InventoryService } from '../inventory/index.js';
+import type { OrdersService, Order } from '../orders/index.js';
+import type { RegionsService } from '../pricing/index.js';
+import type { PromotionsPort } from '../carts/index.js';
+import { CheckoutErrors } from './checkout.errors.js';
+import type { CheckoutMetrics } from './checkout.metrics.js';
+import type { CheckoutPaymentsPort, CheckoutPromotionsPort } from './checkout.ports.js';
+import { checkReady, unavailableCodes } from './checkout.rules.js';
+
+export interface CheckoutInput {
+  payment: { token: string };
+  /** When given, checkout refuses (409 `total_changed`) to charge anything else. */
+  expected_total?: number;
+}
+
+/** How long a checkout holds its cart; longer than the slowest payment with its lookup. */
+const LEASE_MS = 120_000;
+
+/**
+ * Checkout: turns a cart into an order as a sequence of steps, each with its undo. A failure at
+ * any step runs the undos of the steps before it, newest first, so no stock stays reserved, no
+ * payment stays authorised and the cart is open again. The last steps (order, stock, codes, cart)
+ * share one transaction, so they happen together or not at all.
+ */
+export class CheckoutService {
+  constructor(
+    private readonly deps: Pick<ModuleDeps, 'now'> & { logger: Logger },
+    private readonly parts: {
+      carts: CartsService;
+      regions: RegionsService;
+      inventory: InventoryService;
+      payments: CheckoutPaymentsPort;
+      promotions: CheckoutPromotionsPort & Pick<PromotionsPort, 'recordRejections'>;
+      orders: OrdersService;
+    },
+    private readonly metrics: CheckoutMetrics,
+  ) {}
+
+  async checkout(ctx: ServiceContext, cartId: string, input: CheckoutInput): Promise<Order> {
+    const started = process.hrtime.bigint();
+    const undo: { step: string; run: () => Promise<unknown> }[] = [];
+    const { carts, inventory, payments, promotions, orders } = this.parts;
+    let claimed = false;
+    try {
+      // 1. validate the cart, and claim it so a second submit cannot start a second checkout
+      const current = await carts.load(ctx, cartId);
+      if (current.cart.status === 'completed') throw new AppError(CartErrors.cartCompleted, `Cart ${cartId} was already checked out as order ${current.cart.order_id ?? ''}.`);
+      checkReady(current);
+      const stale = await carts.staleLines(ctx, current);
+      if (stale.length) {
+        await carts.refreshLines(ctx, cartId, stale);
+        throw new AppError(CheckoutErrors.cartChanged, `Prices or availability changed for ${stale.map((s) => s.item.sku).join(', ')}; the cart now shows what checkout would charge.`);
+      }
+      const data = await carts.claimForCheckout(ctx, cartId, new Date(ctx.now().getTime() + LEASE_MS));
+      claimed = true;
+      this.metrics.started.inc();
+      undo.push({ step: 'reopen cart', run: () => carts.reopen(ctx, cartId) });
+      checkReady(data);
+
+      // 2. reserve stock
+      const reservation = await inventory.reserve(ctx, { reference: cartId, lines: mergeSkus(data.items), replace: true });
+      undo.push({ step: 'release stock', run: () => inventory.release(ctx, reservation.id) });
+
+      // 3. re-evaluate promotions: every code on the cart must still apply
+      const priced = await carts.price(ctx, data);
+      if (!priced.shipping) throw new AppError(CheckoutErrors.shippingMethodRequired, 'The chosen shipping option is no longer available for this cart; choose another.', [{ detail: 'Unavailable.', pointer: '/shipping_option_id' }]);
+      const lost = unavailableCodes(priced);
+      if (lost.length) {
+        promotions.recordRejections(lost);
+        throw new AppError(CheckoutErrors.promotionUnavailable, lost.map((r) => `${r.code ?? ''}: ${r.detail}`).join(' '), lost.map((r) => ({ detail: `${r.code ?? ''}: ${r.reason}`, pointer: '/promotions' })));
+      }
+      if (input.expected_total !== undefined && input.expected_total !== priced.totals.total) {
+        throw new AppError(CheckoutErrors.totalChanged, `The total is ${priced.totals.total}, not the expected ${input.expected_total}.`, [{ detail: `Now ${priced.totals.total}.`, pointer: '/expected_total' }]);
+      }
+
+      // 4. authorise, failing over between processors
+      const region = await this.parts.regions.regionPricing(ctx.env, data.cart.region_id);
+      const captureMethod = region?.region.capture_method ?? 'automatic';
+      const paymentId = priced.totals.total > 0 ? await this.authorize(ctx, priced, input.payment.token, captureMethod, undo) : null;
+
+      // 5–8. order, stock, codes and cart in one transaction
+      const orderId = ctx.ids('ord');
+      await ctx.db.transaction(async (tx) => {
+        await orders.createFromCart(tx, ctx, { orderId, priced, paymentId, reservationId: reservation.id, status: paymentId ? 'pending' : 'paid' });
+        await inventory.commit(ctx, reservation.id, tx);
+        const applied = priced.totals.promotions.applied.map((p) => p.promotion_id);
+        if (applied.length) {
+          const redeemed = await promotions.redeem(tx, { promotionIds: applied, orderId, customerKey: customerKey(data.cart) });
+          if (!redeemed.ok) {
+            const code = priced.totals.promotions.applied.find((p) => p.promotion_id === redeemed.promotionId)?.code ?? redeemed.promotionId;
+            throw new AppError(CheckoutErrors.promotionUnavailable, `${code}: ${redeemed.reason.replaceAll('_', ' ')}.`, [{ detail: `${code}: ${redeemed.reason}`, pointer: '/promotions' }]);
+          }
+        }
+        if (paymentId) await payments.attachOrder(tx, paymentId, orderId);
+        await carts.complete(tx, ctx, cartId, orderId);
+        // TODO(#4): write order.created and payment events to the outbox here, in this transaction
+      });
+      undo.length = 0;
+
+      // after the order exists, capture where the region captures automatically; a failure leaves the order pending, never lost
+      if (paymentId && captureMethod === 'automatic') await this.captureAndMarkPaid(ctx, paymentId, orderId);
+      this.metrics.completed.inc();
+      this.metrics.duration.observe({ result: 'completed' }, seconds(started));
+      return await orders.get(ctx, orderId);
+    } catch (err) {
+      for (const u of undo.reverse()) {
+        await u.run().catch((e: unknown) => this.deps.logger.error({ err: e, cart_id: cartId, step: u.step }, 'checkout undo failed'));
+      }
+      if (claimed) {
+        this.metrics.failed.inc({ reason: err instanceof AppError ? err.code : 'internal_error' });
+        this.metrics.duration.observe({ result: 'failed' }, seconds(started));
+      }
+      throw err;
+    }
+  }
+
+  private async authorize(ctx: ServiceContext, priced: PricedCart, token: string, captureMethod: 'automatic' | 'manual', undo: { step: string; run: () => Promise<unknown> }[]): Promise<string> {
+    const { cart } = priced.data;
+    const result = await this.parts.payments.authorize(ctx, { amount: priced.totals.total, currency: cart.currency, token, captureMethod, cartId: cart.id });
+    if (result.outcome === 'authorized') {
+      undo.push({ step: 'void payment', run: () => this.parts.payments.void(ctx, result.paymentId) });
+      return result.paymentId;
+    }
+    if (result.outcome === 'declined') {
+      const code = result.declineCode ?? 'card_declined';
+      throw new AppError(CheckoutErrors.paymentDeclined, `The payment was declined (${code}). Payment ${result.paymentId}.`, [{ detail: code, pointer: '/payment/token' }], { 'tessera-decline-code': code });
+    }
+    if (result.outcome === 'unavailable') throw new AppError(CheckoutErrors.paymentUnavailable, `No payment processor could take the payment now; nothing was charged. Payment ${result.paymentId}.`);
+    throw new AppError(CheckoutErrors.paymentUnresolved, `A processor did not answer and could not be asked whether it charged; payment ${result.paymentId} will be reconciled. Do not retry with another key.`);
+  }
+
+  private async captureAndMarkPaid(ctx: ServiceContext, paymentId: string, orderId: string): Promise<void> {
+    try {
+      await this.parts.payments.capture(ctx, paymentId);
+      await this.parts.orders.transition(ctx, orderId, 'paid');
+    } catch (err) {
+      this.deps.logger.error({ err, order_id: orderId, payment_id: paymentId }, 'automatic capture failed; the order stays pending');
+    }
+  }
+
+}
+
+function seconds(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+/** One reservation line per SKU. */
+function mergeSkus(items: readonly { sku: string; quantity: number }[]): { sku: string; quantity: number }[] {
+  const bySku = new Map<string, number>();
+  for (const i of items) bySku.set(i.sku, (bySku.get(i.sku) ?? 0) + i.quantity);
+  return [...bySku].map(([sku, quantity]) => ({ sku, quantity }));
+}

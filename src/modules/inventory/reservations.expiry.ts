@@ -1,0 +1,50 @@
+import { ENVIRONMENTS, type Database, type EnvDb, type Environment } from '../../platform/db/database.js';
+import { applyLevelDeltas, lockLevels } from './levels.repo.js';
+import { claimExpired, linesOf, setStatus, trackedLines } from './reservations.repo.js';
+
+export interface ExpiryOptions {
+  /** Reservations released per transaction. */
+  batchSize?: number;
+  /** Upper bound of batches per run, so one run cannot hold the job lock forever. */
+  maxBatches?: number;
+}
+
+/**
+ * Releases the active reservations of one environment whose deadline has passed, and gives their
+ * units back; returns how many it released. Each batch is one transaction that claims
+ * reservations with `FOR UPDATE SKIP LOCKED`: a reservation being committed or released right now
+ * is skipped (its owner decides), and several runners never release the same one twice.
+ * @example const released = await releaseExpiredReservations(db.forEnv('live'), new Date());
+ */
+export async function releaseExpiredReservations(db: EnvDb, now: Date, options: ExpiryOptions = {}): Promise<number> {
+  const batchSize = options.batchSize ?? 200;
+  const maxBatches = options.maxBatches ?? 50;
+  let total = 0;
+  for (let batch = 0; batch < maxBatches; batch++) {
+    const released = await db.transaction(async (tx) => {
+      const claimed = await claimExpired(tx, now, batchSize);
+      if (!claimed.length) return 0;
+      const ids = claimed.map((r) => r.id);
+      const lines = trackedLines(await linesOf(tx, ids));
+      // Levels are locked in the one (sku, location) order every stock writer uses: no deadlocks.
+      await lockLevels(tx, [...new Set(lines.map((l) => l.sku))].sort());
+      await applyLevelDeltas(tx, lines.map((l) => ({ sku: l.sku, location_id: l.location_id, on_hand: 0, reserved: -l.quantity })), now);
+      await setStatus(tx, ids, 'expired', now);
+      return claimed.length;
+    });
+    total += released;
+    if (released < batchSize) break;
+  }
+  return total;
+}
+
+/**
+ * The expiry job over every environment, for `Scheduler.every` in both `serve` and `worker`
+ * (it needs no app, only the database).
+ * @example scheduler.every('inventory.release_expired', 30_000, () => releaseExpiredEverywhere(runtime.db));
+ */
+export async function releaseExpiredEverywhere(db: Database, now: Date = new Date(), options?: ExpiryOptions): Promise<Record<Environment, number>> {
+  const out: Record<Environment, number> = { live: 0, test: 0 };
+  for (const env of ENVIRONMENTS) out[env] = await releaseExpiredReservations(db.forEnv(env), now, options);
+  return out;
+}

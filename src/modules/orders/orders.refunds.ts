@@ -1,0 +1,31 @@
+import { AppError, type FieldError } from '../../platform/http/errors.js';
+import { OrderErrors } from './orders.errors.js';
+import type { OrderLineRow, OrderRow } from './orders.repo.js';
+import type { RefundCreate } from './orders.schemas.js';
+
+/**
+ * The amount a refund request stands for, checked against the order: an explicit `amount`, else
+ * the value of the given lines (their totals pro rata, the last units taking what rounding left),
+ * else everything not yet refunded. Never more than what is left to refund.
+ */
+export function refundAmount(order: Pick<OrderRow, 'id' | 'total' | 'amount_refunded'>, lines: readonly OrderLineRow[], input: RefundCreate): number {
+  const left = order.total - order.amount_refunded;
+  const errors: FieldError[] = [];
+  let fromLines = 0;
+  (input.lines ?? []).forEach((req, i) => {
+    const line = lines.find((l) => l.id === req.line_id);
+    if (!line) return errors.push({ detail: `No line ${req.line_id} in order ${order.id}.`, pointer: `/lines/${i}/line_id` });
+    const refundable = line.quantity - line.quantity_refunded;
+    if (req.quantity > refundable) return errors.push({ detail: `Only ${refundable} units left to refund.`, pointer: `/lines/${i}/quantity` });
+    const after = line.quantity_refunded + req.quantity;
+    // the value of units [refunded, after): floor shares, so the last unit absorbs the remainder
+    fromLines += Math.floor((line.total * after) / line.quantity) - Math.floor((line.total * line.quantity_refunded) / line.quantity);
+  });
+  if (errors.length) throw new AppError(OrderErrors.invalidRefund, 'The refund names lines that cannot be refunded.', errors);
+  const amount = input.amount ?? (input.lines ? fromLines : left);
+  if (amount <= 0) throw new AppError(OrderErrors.invalidRefund, `Nothing left to refund on order ${order.id}.`);
+  if (amount > left) {
+    throw new AppError(OrderErrors.refundExceedsCaptured, `Order ${order.id} has ${left} left to refund; ${amount} was asked.`, [{ detail: `At most ${left}.`, pointer: input.amount !== undefined ? '/amount' : '/lines' }]);
+  }
+  return amount;
+}

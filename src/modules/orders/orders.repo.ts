@@ -1,0 +1,138 @@
+import type { Queryable } from '../../platform/db/database.js';
+import type { OrderStatus } from './orders.status.js';
+
+export interface OrderRow {
+  id: string;
+  cart_id: string;
+  status: OrderStatus;
+  region_id: string;
+  currency: string;
+  email: string | null;
+  customer_id: string | null;
+  shipping_address: Record<string, string> | null;
+  billing_address: Record<string, string> | null;
+  shipping_method: { option_id: string; name: string; amount: number } | null;
+  promotions: { promotion_id: string; code: string | null; name: string; amount: number }[];
+  subtotal: number;
+  discount_total: number;
+  shipping_total: number;
+  shipping_discount: number;
+  tax_total: number;
+  tax_inclusive: boolean;
+  total: number;
+  amount_refunded: number;
+  payment_id: string | null;
+  reservation_id: string | null;
+  metadata: Record<string, string>;
+  canceled_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface OrderLineRow {
+  id: string;
+  order_id: string;
+  position: number;
+  variant_id: string;
+  product_id: string;
+  sku: string;
+  title: string;
+  seller_id: string | null;
+  unit_amount: number;
+  quantity: number;
+  subtotal: number;
+  discount: number;
+  tax: number;
+  total: number;
+  quantity_refunded: number;
+}
+
+export interface OrderWithLines {
+  order: OrderRow;
+  lines: OrderLineRow[];
+}
+
+export async function insertOrder(tx: Queryable, o: Omit<OrderRow, 'amount_refunded' | 'canceled_at' | 'created_at' | 'updated_at'>, lines: OrderLineRow[], now: Date): Promise<void> {
+  await tx.query(
+    `INSERT INTO orders (id, cart_id, status, region_id, currency, email, customer_id, shipping_address, billing_address, shipping_method, promotions,
+                         subtotal, discount_total, shipping_total, shipping_discount, tax_total, tax_inclusive, total, payment_id, reservation_id, metadata, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)`,
+    [
+      o.id, o.cart_id, o.status, o.region_id, o.currency, o.email, o.customer_id, JSON.stringify(o.shipping_address), JSON.stringify(o.billing_address),
+      JSON.stringify(o.shipping_method), JSON.stringify(o.promotions), o.subtotal, o.discount_total, o.shipping_total, o.shipping_discount, o.tax_total, o.tax_inclusive, o.total,
+      o.payment_id, o.reservation_id, o.metadata, now,
+    ],
+    'orders_insert',
+  );
+  // one statement for every line: unnest keeps the insert a single round trip
+  await tx.query(
+    `INSERT INTO order_lines (id, order_id, position, variant_id, product_id, sku, title, seller_id, unit_amount, quantity, subtotal, discount, tax, total)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::int[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[])`,
+    [
+      lines.map((l) => l.id), lines.map((l) => l.order_id), lines.map((l) => l.position), lines.map((l) => l.variant_id), lines.map((l) => l.product_id),
+      lines.map((l) => l.sku), lines.map((l) => l.title), lines.map((l) => l.seller_id), lines.map((l) => l.unit_amount), lines.map((l) => l.quantity),
+      lines.map((l) => l.subtotal), lines.map((l) => l.discount), lines.map((l) => l.tax), lines.map((l) => l.total),
+    ],
+    'orders_insert_lines',
+  );
+}
+
+export async function loadOrders(db: Queryable, ids: readonly string[], lock = false): Promise<OrderWithLines[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query<OrderRow>(`SELECT * FROM orders WHERE id = ANY($1::text[]) ORDER BY id${lock ? ' FOR UPDATE' : ''}`, [ids]);
+  const lines = await db.query<OrderLineRow>('SELECT * FROM order_lines WHERE order_id = ANY($1::text[]) ORDER BY order_id, position', [ids]);
+  return rows.map((order) => ({ order, lines: lines.rows.filter((l) => l.order_id === order.id) }));
+}
+
+export async function findOrderIdByCart(db: Queryable, cartId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM orders WHERE cart_id = $1', [cartId]);
+  return rows[0]?.id;
+}
+
+export interface OrderFilter {
+  after?: string;
+  limit: number;
+  status?: string;
+  email?: string;
+  customer_id?: string;
+  createdGte?: Date;
+  createdLt?: Date;
+}
+
+/** A page of order ids, newest last (ids sort by creation time). */
+export async function pageOrderIds(db: Queryable, f: OrderFilter): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM orders
+     WHERE ($1::text IS NULL OR id > $1) AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR lower(email) = lower($4))
+       AND ($5::text IS NULL OR customer_id = $5) AND ($6::timestamptz IS NULL OR created_at >= $6) AND ($7::timestamptz IS NULL OR created_at < $7)
+     ORDER BY id LIMIT $2`,
+    [f.after ?? null, f.limit, f.status ?? null, f.email ?? null, f.customer_id ?? null, f.createdGte ?? null, f.createdLt ?? null],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Moves an order from one status to another; false when it was not in `from` (a concurrent change). */
+export async function setStatus(tx: Queryable, id: string, from: OrderStatus, to: OrderStatus, now: Date, extra: { canceled_at?: Date } = {}): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    'UPDATE orders SET status = $3, updated_at = $4, canceled_at = coalesce($5, canceled_at) WHERE id = $1 AND status = $2',
+    [id, from, to, now, extra.canceled_at ?? null],
+  );
+  return rowCount === 1;
+}
+
+/** Adds a refund to the order's counters; returns the new amount refunded. */
+export async function addRefund(db: Queryable, id: string, amount: number, lines: readonly { line_id: string; quantity: number }[], now: Date): Promise<number> {
+  const { rows } = await db.query<{ amount_refunded: number }>('UPDATE orders SET amount_refunded = amount_refunded + $2, updated_at = $3 WHERE id = $1 RETURNING amount_refunded', [id, amount, now]);
+  for (const l of lines) await db.query('UPDATE order_lines SET quantity_refunded = quantity_refunded + $3 WHERE order_id = $1 AND id = $2', [id, l.line_id, l.quantity]);
+  return rows[0]?.amount_refunded ?? 0;
+}
+
+/** Whether this customer (by id, else by e-mail) has any order that was not canceled. */
+export async function hasOrders(db: Queryable, who: { customerId: string | null; email: string | null }): Promise<boolean> {
+  if (!who.customerId && !who.email) return false;
+  const { rows } = await db.query(
+    `SELECT 1 FROM orders WHERE status <> 'canceled' AND (($1::text IS NOT NULL AND customer_id = $1) OR ($2::text IS NOT NULL AND lower(email) = lower($2))) LIMIT 1`,
+    [who.customerId, who.email],
+  );
+  return rows.length > 0;
+}

@@ -1,0 +1,90 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Amount, Metadata, Nullable, StringEnum, Timestamp } from '../../platform/http/schemas.js';
+import { ORDER_STATUSES } from './orders.status.js';
+
+const AddressOut = Nullable(Type.Object({}, { additionalProperties: Type.String() }));
+
+export const OrderLine = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('order_line'),
+    variant_id: Type.String(),
+    product_id: Type.String(),
+    sku: Type.String(),
+    title: Type.String(),
+    seller_id: Nullable(Type.String()),
+    unit_amount: Type.Integer(),
+    quantity: Type.Integer(),
+    subtotal: Type.Integer(),
+    discount: Type.Integer(),
+    tax: Type.Integer(),
+    total: Type.Integer(),
+    quantity_refunded: Type.Integer(),
+  },
+  { $id: 'OrderLine' },
+);
+
+export const Order = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('order'),
+    status: StringEnum(ORDER_STATUSES),
+    cart_id: Type.String(),
+    region_id: Type.String(),
+    currency: Type.String(),
+    email: Nullable(Type.String()),
+    customer_id: Nullable(Type.String()),
+    shipping_address: AddressOut,
+    billing_address: AddressOut,
+    shipping_method: Nullable(Type.Object({ option_id: Type.String(), name: Type.String(), amount: Type.Integer() })),
+    promotions: Type.Array(Type.Object({ promotion_id: Type.String(), code: Nullable(Type.String()), name: Type.String(), amount: Type.Integer() })),
+    lines: Type.Array(Type.Ref(OrderLine)),
+    totals: Type.Ref('Totals'),
+    amount_refunded: Type.Integer(),
+    payment_id: Nullable(Type.String()),
+    metadata: Type.Record(Type.String(), Type.String()),
+    canceled_at: Nullable(Timestamp),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { $id: 'Order' },
+);
+export type Order = Static<typeof Order>;
+
+export const OrderListQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    starting_after: Type.Optional(Type.String({ maxLength: 64 })),
+    status: Type.Optional(StringEnum(ORDER_STATUSES)),
+    email: Type.Optional(Type.String({ maxLength: 254, description: 'Case-insensitive exact match.' })),
+    customer_id: Type.Optional(Type.String({ maxLength: 64 })),
+    'created[gte]': Type.Optional(Type.String({ format: 'date-time' })),
+    'created[lt]': Type.Optional(Type.String({ format: 'date-time' })),
+  },
+  { additionalProperties: false },
+);
+export type OrderListQuery = Static<typeof OrderListQuery>;
+
+export const RefundCreate = Type.Object(
+  {
+    amount: Type.Optional(Type.Integer({ minimum: 1, maximum: 99_999_999_999, description: 'Minor units. Defaults to the value of `lines`, or everything not yet refunded.' })),
+    lines: Type.Optional(
+      Type.Array(Type.Object({ line_id: Type.String({ maxLength: 64 }), quantity: Type.Integer({ minimum: 1, maximum: 10_000 }) }, { additionalProperties: false }), { minItems: 1, maxItems: 100 }),
+    ),
+    reason: Type.Optional(StringEnum(['requested_by_customer', 'duplicate', 'fraudulent', 'other'])),
+    restock: Type.Optional(Type.Boolean({ default: false, description: 'Put the refunded lines back on hand.' })),
+    metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false },
+);
+export type RefundCreate = Static<typeof RefundCreate>;
+
+export const OrderRefund = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('refund'),
+  order_id: Type.String(),
+  payment_id: Type.String(),
+  amount: Amount,
+  reason: Nullable(Type.String()),
+  created_at: Timestamp,
+});

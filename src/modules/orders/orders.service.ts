@@ -1,0 +1,175 @@
+import type { Queryable } from '../../platform/db/database.js';
+import { AppError } from '../../platform/http/errors.js';
+import type { ServiceContext } from '../../platform/http/context.js';
+import { toList, type List } from '../../platform/http/pagination.js';
+import type { PricedCart } from '../carts/index.js';
+import { OrderErrors } from './orders.errors.js';
+import type { OrderInventoryPort, OrderPaymentsPort } from './orders.ports.js';
+import { presentOrder } from './orders.present.js';
+import * as repo from './orders.repo.js';
+import type { Order, OrderListQuery, RefundCreate } from './orders.schemas.js';
+import { canTransition, type OrderStatus } from './orders.status.js';
+import { refundAmount } from './orders.refunds.js';
+
+/** Orders: created by checkout, then captured, canceled and refunded through their state machine. */
+export class OrdersService {
+  constructor(
+    private readonly payments: OrderPaymentsPort,
+    private readonly inventory: OrderInventoryPort,
+  ) {}
+
+  /** Writes the order of a priced cart inside checkout's transaction. */
+  async createFromCart(tx: Queryable, ctx: ServiceContext, input: { orderId: string; priced: PricedCart; paymentId: string | null; reservationId: string | null; status: OrderStatus }): Promise<void> {
+    const { cart, items } = input.priced.data;
+    const { totals } = input.priced;
+    const lineTotals = new Map(totals.lines.map((l) => [l.id, l]));
+    const lines: repo.OrderLineRow[] = items.map((item, position) => {
+      const t = lineTotals.get(item.id);
+      return {
+        id: ctx.ids('oli'),
+        order_id: input.orderId,
+        position,
+        variant_id: item.variant_id,
+        product_id: item.product_id,
+        sku: item.sku,
+        title: item.title,
+        seller_id: item.seller_id,
+        unit_amount: item.unit_amount,
+        quantity: item.quantity,
+        subtotal: t?.subtotal ?? item.unit_amount * item.quantity,
+        discount: t?.discount ?? 0,
+        tax: t?.tax ?? 0,
+        total: t?.total ?? item.unit_amount * item.quantity,
+        quantity_refunded: 0,
+      };
+    });
+    const shipping = input.priced.shipping;
+    await repo.insertOrder(
+      tx,
+      {
+        id: input.orderId,
+        cart_id: cart.id,
+        status: input.status,
+        region_id: cart.region_id,
+        currency: cart.currency,
+        email: cart.email,
+        customer_id: cart.customer_id,
+        shipping_address: cart.shipping_address,
+        billing_address: cart.billing_address,
+        shipping_method: shipping && { option_id: shipping.option.id, name: shipping.option.name, amount: shipping.amount },
+        promotions: totals.promotions.applied,
+        subtotal: totals.subtotal,
+        discount_total: totals.discount_total,
+        shipping_total: totals.shipping_total,
+        shipping_discount: totals.shipping_discount,
+        tax_total: totals.tax_total,
+        tax_inclusive: totals.tax_inclusive,
+        total: totals.total,
+        payment_id: input.paymentId,
+        reservation_id: input.reservationId,
+        metadata: cart.metadata,
+      },
+      lines,
+      ctx.now(),
+    );
+  }
+
+  private async load(ctx: ServiceContext, id: string, db: Queryable = ctx.db, lock = false): Promise<repo.OrderWithLines> {
+    const [found] = await repo.loadOrders(db, [id], lock);
+    if (!found) throw new AppError(OrderErrors.orderNotFound, `No order ${id}.`);
+    return found;
+  }
+
+  async get(ctx: ServiceContext, id: string): Promise<Order> {
+    return presentOrder(await this.load(ctx, id));
+  }
+
+  async orderIdOfCart(ctx: ServiceContext, cartId: string): Promise<string | undefined> {
+    return repo.findOrderIdByCart(ctx.db, cartId);
+  }
+
+  async list(ctx: ServiceContext, q: OrderListQuery): Promise<List<Order>> {
+    const ids = await repo.pageOrderIds(ctx.db, {
+      after: q.starting_after,
+      limit: q.limit + 1,
+      status: q.status,
+      email: q.email,
+      customer_id: q.customer_id,
+      createdGte: q['created[gte]'] ? new Date(q['created[gte]']) : undefined,
+      createdLt: q['created[lt]'] ? new Date(q['created[lt]']) : undefined,
+    });
+    const rows = await repo.loadOrders(ctx.db, ids);
+    return toList(rows.map(presentOrder), q.limit, (o) => o.id);
+  }
+
+  async hasOrders(ctx: ServiceContext, who: { customerId: string | null; email: string | null }): Promise<boolean> {
+    return repo.hasOrders(ctx.db, who);
+  }
+
+  /** Moves an order, checked against the transition table; a concurrent move loses with a 409. */
+  async transition(ctx: ServiceContext, id: string, to: OrderStatus, tx?: Queryable): Promise<void> {
+    const { order } = await this.load(ctx, id, tx ?? ctx.db);
+    if (!canTransition(order.status, to)) throw new AppError(OrderErrors.illegalTransition, `Order ${id} is ${order.status}; it cannot become ${to}.`);
+    const moved = await repo.setStatus(tx ?? ctx.db, id, order.status, to, ctx.now(), to === 'canceled' ? { canceled_at: ctx.now() } : {});
+    if (!moved) throw new AppError(OrderErrors.illegalTransition, `Order ${id} changed status meanwhile; retry.`);
+  }
+
+  /** Captures a pending order's payment (regions with manual capture): pending → paid. */
+  async capture(ctx: ServiceContext, id: string): Promise<Order> {
+    const { order } = await this.load(ctx, id);
+    if (!canTransition(order.status, 'paid')) throw new AppError(OrderErrors.illegalTransition, `Order ${id} is ${order.status}; only a pending order is captured.`);
+    if (order.payment_id) await this.payments.capture(ctx, order.payment_id);
+    await this.transition(ctx, id, 'paid');
+    return this.get(ctx, id);
+  }
+
+  /**
+   * Cancels an order that has not shipped: voids a pending payment or refunds a captured one, and
+   * puts the stock back. The status moves first (a conditional update, so two cancels cannot both
+   * proceed); if the payment cannot be undone, it moves back and the problem is returned.
+   * No transaction is held across processor calls: a pool connection is never parked on one.
+   */
+  async cancel(ctx: ServiceContext, id: string): Promise<Order> {
+    const { order } = await this.load(ctx, id);
+    if (!canTransition(order.status, 'canceled')) throw new AppError(OrderErrors.illegalTransition, `Order ${id} is ${order.status}; it cannot be canceled.`);
+    if (!(await repo.setStatus(ctx.db, id, order.status, 'canceled', ctx.now(), { canceled_at: ctx.now() }))) {
+      throw new AppError(OrderErrors.illegalTransition, `Order ${id} changed status meanwhile; retry.`);
+    }
+    try {
+      if (order.payment_id && order.status === 'pending') await this.payments.void(ctx, order.payment_id);
+      const remaining = order.total - order.amount_refunded;
+      if (order.payment_id && order.status === 'paid' && remaining > 0) {
+        await this.payments.refund(ctx, order.payment_id, { amount: remaining, reason: 'requested_by_customer', idempotencyRef: `cancel_${id}` });
+        await repo.addRefund(ctx.db, id, remaining, [], ctx.now());
+      }
+    } catch (err) {
+      await repo.setStatus(ctx.db, id, 'canceled', order.status, ctx.now());
+      throw err;
+    }
+    if (order.reservation_id) await this.inventory.restock(ctx, order.reservation_id, null);
+    return this.get(ctx, id);
+  }
+
+  /**
+   * Refunds part or all of a captured order; a full refund moves it to `refunded`. The payments
+   * module serialises refunds of one payment and never refunds beyond what was captured; the
+   * order's own counter is then moved by a conditional update.
+   */
+  async refund(ctx: ServiceContext, id: string, input: RefundCreate): Promise<{ refund: { id: string; amount: number; created_at: Date }; order: Order }> {
+    const { order, lines } = await this.load(ctx, id);
+    if (!order.payment_id || !['paid', 'partially_fulfilled', 'fulfilled', 'completed'].includes(order.status)) {
+      throw new AppError(OrderErrors.orderNotPaid, `Order ${id} is ${order.status}; only a captured order is refunded (cancel a pending one).`);
+    }
+    const amount = refundAmount(order, lines, input);
+    // a retried request (same Idempotency-Key) is the same refund at the processor too
+    const made = await this.payments.refund(ctx, order.payment_id, { amount, reason: input.reason ?? null, idempotencyRef: ctx.idempotencyKey ? `${id}_${ctx.idempotencyKey}` : null });
+    await ctx.db.transaction(async (tx) => {
+      const total = await repo.addRefund(tx, id, amount, input.lines ?? [], ctx.now());
+      if (total === order.total) await repo.setStatus(tx, id, order.status, 'refunded', ctx.now());
+    });
+    if (input.restock && input.lines && order.reservation_id) {
+      await this.inventory.restock(ctx, order.reservation_id, input.lines.map((l) => ({ sku: lines.find((x) => x.id === l.line_id)?.sku ?? '', quantity: l.quantity })));
+    }
+    return { refund: made, order: await this.get(ctx, id) };
+  }
+}

@@ -1,0 +1,85 @@
+import type { ServiceContext } from '../../platform/http/context.js';
+import type { PaymentsRuntime } from './payments.runtime.js';
+import * as repo from './payments.repo.js';
+import type { PaymentsService } from './payments.service.js';
+import * as refunds from './refunds.repo.js';
+
+export interface RecoveryResult {
+  payments_checked: number;
+  authorized: number;
+  not_authorized: number;
+  still_unknown: number;
+  reversed: number;
+  refunds_retried: number;
+}
+
+/**
+ * Settles what an interrupted or ambiguous flow left open, long after any request could still be
+ * working on it (`olderThanMs`):
+ * - payments still `processing` (an `unresolved` or `pending` attempt): each such attempt's
+ *   reference is looked up. Found authorised, the payment takes that authorization and, having no
+ *   order (its checkout was told it failed), is reversed at once, so the customer is not charged
+ *   for an order that does not exist. Found nowhere, it goes back to `requires_payment_method`.
+ * - refunds still `pending`: sent again with the same reference (the processor refunds once).
+ */
+export async function recoverPayments(ctx: ServiceContext, runtime: PaymentsRuntime, service: PaymentsService, olderThanMs = 120_000): Promise<RecoveryResult> {
+  const out: RecoveryResult = { payments_checked: 0, authorized: 0, not_authorized: 0, still_unknown: 0, reversed: 0, refunds_retried: 0 };
+  const cutoff = new Date(ctx.now().getTime() - olderThanMs);
+  for (const payment of await repo.stuckProcessing(ctx.db, cutoff, 100)) {
+    out.payments_checked++;
+    const open = (await repo.attemptsOf(ctx.db, [payment.id])).filter((a) => a.outcome === 'pending' || a.outcome === 'unresolved');
+    let unknown = false;
+    let found: { processor: string; authorizationId: string; captured: number; amount: number } | undefined;
+    for (const attempt of open) {
+      const processor = runtime.processors.forEnv(ctx.env).get(attempt.processor);
+      if (!processor) continue;
+      const r = await runtime.router.resolve(ctx.env, processor, attempt.reference);
+      if (r.kind === 'unknown') unknown = true;
+      else if (r.kind === 'authorized' && !found) found = { processor: attempt.processor, authorizationId: r.authorization.id, captured: r.authorization.amount_captured, amount: r.authorization.amount };
+      await repo.saveAttempt(ctx.db, payment.id, {
+        number: attempt.number,
+        reference: attempt.reference,
+        processor: attempt.processor,
+        outcome: r.kind === 'authorized' ? 'timeout_authorized' : r.kind === 'unknown' ? 'unresolved' : r.kind === 'declined' ? 'declined' : 'timeout_not_authorized',
+        declineCode: r.kind === 'declined' ? r.declineCode : attempt.decline_code,
+        latencyMs: attempt.latency_ms,
+        startedAt: attempt.started_at,
+        processorPaymentId: r.kind === 'authorized' ? r.authorization.id : null,
+        detail: `${attempt.detail ?? ''}${attempt.detail ? '; ' : ''}settled by recovery lookup`,
+      });
+    }
+    if (found) {
+      const captured = found.captured > 0;
+      await repo.updatePayment(
+        ctx.db,
+        payment.id,
+        {
+          status: captured ? 'succeeded' : 'requires_capture',
+          processor: found.processor,
+          processor_payment_id: found.authorizationId,
+          amount_captured: captured ? found.captured : 0,
+          amount_capturable: captured ? 0 : found.amount,
+        },
+        ctx.now(),
+      );
+      out.authorized++;
+      if (!payment.order_id) {
+        await service.reverse(ctx, payment.id, 'unresolved_authorization');
+        out.reversed++;
+      }
+    } else if (unknown) out.still_unknown++;
+    else {
+      await repo.updatePayment(ctx.db, payment.id, { status: 'requires_payment_method' }, ctx.now());
+      out.not_authorized++;
+    }
+  }
+  const { rows } = await ctx.db.query<refunds.RefundRow>(`SELECT id FROM refunds WHERE status = 'pending' AND updated_at < $1 ORDER BY id LIMIT 100`, [cutoff]);
+  for (const { id } of rows) {
+    const refund = await refunds.findRefund(ctx.db, id);
+    const payment = refund ? await repo.findPayment(ctx.db, refund.payment_id) : undefined;
+    if (!refund || !payment || refund.status !== 'pending') continue;
+    await service.refunds.send(ctx, payment, refund, false).catch(() => undefined); // still unavailable: next run
+    out.refunds_retried++;
+  }
+  return out;
+}

@@ -1,0 +1,142 @@
+import type { Queryable } from '../../platform/db/database.js';
+import { setClause } from '../../platform/db/sql.js';
+import type { PaymentStatus } from './payments.status.js';
+import type { AttemptOutcome, AttemptRecord } from './router.js';
+
+export interface PaymentRow {
+  id: string;
+  amount: number;
+  currency: string;
+  status: PaymentStatus;
+  capture_method: 'automatic' | 'manual';
+  processor: string | null;
+  processor_payment_id: string | null;
+  amount_capturable: number;
+  amount_captured: number;
+  amount_refunded: number;
+  last_decline_code: string | null;
+  cart_id: string | null;
+  order_id: string | null;
+  metadata: Record<string, string>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface AttemptRow {
+  payment_id: string;
+  number: number;
+  reference: string;
+  processor: string;
+  outcome: AttemptOutcome;
+  decline_code: string | null;
+  latency_ms: number | null;
+  processor_payment_id: string | null;
+  detail: string | null;
+  started_at: Date;
+}
+
+const COLUMNS =
+  'id, amount, currency, status, capture_method, processor, processor_payment_id, amount_capturable, amount_captured, amount_refunded, last_decline_code, cart_id, order_id, metadata, created_at, updated_at';
+
+/** Inserts a new payment (status `processing` when its attempts start at once). */
+export async function insertPayment(
+  db: Queryable,
+  row: Pick<PaymentRow, 'id' | 'amount' | 'currency' | 'status' | 'capture_method' | 'cart_id' | 'order_id' | 'metadata'> & { now: Date },
+): Promise<PaymentRow> {
+  const { rows } = await db.query<PaymentRow>(
+    `INSERT INTO payments (id, amount, currency, status, capture_method, cart_id, order_id, metadata, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING ${COLUMNS}`,
+    [row.id, row.amount, row.currency, row.status, row.capture_method, row.cart_id, row.order_id, row.metadata, row.now],
+  );
+  return rows[0]!;
+}
+
+/** One payment; `lock` takes its row lock (FOR UPDATE) until the transaction ends. */
+export async function findPayment(db: Queryable, id: string, lock = false): Promise<PaymentRow | undefined> {
+  const { rows } = await db.query<PaymentRow>(`SELECT ${COLUMNS} FROM payments WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  return rows[0];
+}
+
+/** A page of payments, newest first (`id < after`), optionally filtered. */
+export async function pagePayments(
+  db: Queryable,
+  after: string | undefined,
+  limit: number,
+  filter: { cart_id?: string; order_id?: string; status?: PaymentStatus },
+): Promise<PaymentRow[]> {
+  const { rows } = await db.query<PaymentRow>(
+    `SELECT ${COLUMNS} FROM payments
+      WHERE ($1::text IS NULL OR id < $1) AND ($2::text IS NULL OR cart_id = $2) AND ($3::text IS NULL OR order_id = $3) AND ($4::text IS NULL OR status = $4)
+      ORDER BY id DESC LIMIT $5`,
+    [after ?? null, filter.cart_id ?? null, filter.order_id ?? null, filter.status ?? null, limit],
+  );
+  return rows;
+}
+
+export type PaymentPatch = Partial<Pick<PaymentRow, 'status' | 'processor' | 'processor_payment_id' | 'amount_capturable' | 'amount_captured' | 'amount_refunded' | 'last_decline_code' | 'order_id'>>;
+
+/** Updates the given fields and `updated_at`; returns the row. */
+export async function updatePayment(db: Queryable, id: string, patch: PaymentPatch, now: Date): Promise<PaymentRow> {
+  const set = setClause(patch, 3);
+  const { rows } = await db.query<PaymentRow>(
+    `UPDATE payments SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $2 WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, now, ...set.values],
+  );
+  return rows[0]!;
+}
+
+/** Adds `delta` (negative to release) to amount_refunded; the table's CHECK refuses going past amount_captured. */
+export async function addRefunded(db: Queryable, id: string, delta: number, now: Date): Promise<void> {
+  await db.query('UPDATE payments SET amount_refunded = amount_refunded + $2, updated_at = $3 WHERE id = $1', [id, delta, now]);
+}
+
+/** Writes an attempt: inserted as `pending` before its request, updated with its outcome after. */
+export async function saveAttempt(db: Queryable, paymentId: string, a: AttemptRecord): Promise<void> {
+  await db.query(
+    `INSERT INTO payment_attempts (payment_id, number, reference, processor, outcome, decline_code, latency_ms, processor_payment_id, detail, started_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (payment_id, number) DO UPDATE SET outcome = EXCLUDED.outcome, decline_code = EXCLUDED.decline_code,
+       latency_ms = EXCLUDED.latency_ms, processor_payment_id = EXCLUDED.processor_payment_id, detail = EXCLUDED.detail`,
+    [paymentId, a.number, a.reference, a.processor, a.outcome, a.declineCode, a.latencyMs, a.processorPaymentId, a.detail, a.startedAt],
+  );
+}
+
+/** The attempts of some payments, by payment then number. */
+export async function attemptsOf(db: Queryable, paymentIds: readonly string[]): Promise<AttemptRow[]> {
+  if (!paymentIds.length) return [];
+  const { rows } = await db.query<AttemptRow>(
+    `SELECT payment_id, number, reference, processor, outcome, decline_code, latency_ms, processor_payment_id, detail, started_at
+       FROM payment_attempts WHERE payment_id = ANY($1) ORDER BY payment_id, number`,
+    [paymentIds],
+  );
+  return rows;
+}
+
+/** Payments left `processing` longer than `olderThan` ago: their attempts need a lookup. */
+export async function stuckProcessing(db: Queryable, olderThan: Date, limit: number): Promise<PaymentRow[]> {
+  const { rows } = await db.query<PaymentRow>(`SELECT ${COLUMNS} FROM payments WHERE status = 'processing' AND created_at < $1 ORDER BY created_at LIMIT $2`, [olderThan, limit]);
+  return rows;
+}
+
+/** A payment as reconciliation compares it: what we believe the processor holds. */
+export interface BookedAuthorization {
+  payment_id: string;
+  processor: string;
+  processor_payment_id: string;
+  reference: string | null;
+  currency: string;
+  amount_captured: number;
+  /** Refunds the processor confirmed; pending ones are not counted. */
+  amount_refunded: number;
+}
+
+/** Every payment that holds an authorization at a processor, with its confirmed refunds. */
+export async function bookedAuthorizations(db: Queryable): Promise<BookedAuthorization[]> {
+  const { rows } = await db.query<BookedAuthorization>(
+    `SELECT p.id AS payment_id, p.processor, p.processor_payment_id, p.currency, p.amount_captured,
+            (SELECT a.reference FROM payment_attempts a WHERE a.payment_id = p.id AND a.processor_payment_id = p.processor_payment_id ORDER BY a.number LIMIT 1) AS reference,
+            COALESCE((SELECT sum(r.amount) FROM refunds r WHERE r.payment_id = p.id AND r.status = 'succeeded'), 0)::bigint AS amount_refunded
+       FROM payments p WHERE p.processor IS NOT NULL AND p.processor_payment_id IS NOT NULL ORDER BY p.id`,
+  );
+  return rows;
+}

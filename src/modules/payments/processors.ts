@@ -1,0 +1,64 @@
+import type { PaymentsConfig, ProcessorEndpointConfig } from '../../config.js';
+import type { Environment } from '../../platform/db/database.js';
+import { startEmulators, type RunningEmulators } from './emulator/index.js';
+import type { PaymentProcessor, ProcessorName } from './processor.js';
+import { HttpProcessor } from './processor.http.js';
+
+/** The processors each environment talks to, by name. */
+export interface ProcessorDirectory {
+  forEnv(env: Environment): ReadonlyMap<string, PaymentProcessor>;
+  /** The in-process emulators this directory started, per environment (tests use their control endpoints). */
+  readonly emulators: Partial<Record<Environment, RunningEmulators>>;
+  /** Stops the emulators it started. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the directory from configuration. Test mode always talks to in-process emulators (its
+ * own pair, so its settlement reports never mix with live ones); live mode talks to
+ * TESSERA_SIMPAY_URL / TESSERA_ALTPAY_URL, or to another in-process pair for what is unset.
+ * Every call goes over HTTP with `config.timeoutMs`.
+ * @example
+ *   const processors = await openProcessorDirectory(config.payments);
+ *   const payments = createPaymentsModule(deps, processors);
+ *   app.addHook('onClose', () => processors.close());
+ */
+export async function openProcessorDirectory(config: PaymentsConfig): Promise<ProcessorDirectory> {
+  const emulators: Partial<Record<Environment, RunningEmulators>> = {};
+  emulators.test = await startEmulators();
+  if (!config.live.simpay || !config.live.altpay) emulators.live = await startEmulators();
+  const endpoints = (env: Environment): Record<ProcessorName, ProcessorEndpointConfig> => {
+    const emulated = emulators[env];
+    const pick = (name: ProcessorName): ProcessorEndpointConfig => {
+      const configured = env === 'live' ? config.live[name] : undefined;
+      if (configured) return configured;
+      if (!emulated) throw new Error(`no endpoint for ${name} in ${env} mode`);
+      return { url: emulated[name].url, apiKey: emulated[name].apiKey };
+    };
+    return { simpay: pick('simpay'), altpay: pick('altpay') };
+  };
+  return staticDirectory({ test: endpoints('test'), live: endpoints('live') }, config.timeoutMs, emulators);
+}
+
+/** A directory over fixed endpoints (for example emulators a test started itself). */
+export function staticDirectory(
+  endpoints: Record<Environment, Partial<Record<string, ProcessorEndpointConfig>>>,
+  timeoutMs: number,
+  emulators: Partial<Record<Environment, RunningEmulators>> = {},
+): ProcessorDirectory {
+  const byEnv = new Map<Environment, Map<string, PaymentProcessor>>();
+  for (const env of ['test', 'live'] as const) {
+    const processors = new Map<string, PaymentProcessor>();
+    for (const [name, endpoint] of Object.entries(endpoints[env])) {
+      if (endpoint) processors.set(name, new HttpProcessor({ name, url: endpoint.url, apiKey: endpoint.apiKey, timeoutMs }));
+    }
+    byEnv.set(env, processors);
+  }
+  return {
+    forEnv: (env) => byEnv.get(env) ?? new Map(),
+    emulators,
+    close: async () => {
+      await Promise.all(Object.values(emulators).map((e) => e.close()));
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recoverStaleCheckouts } from '../src/modules/checkout/checkout.recovery.js';
+import type { ServiceContext } from '../src/platform/http/context.js';
+import { ulidIds } from '../src/platform/crypto/ids.js';
+import { startTestApp, type TestApp } from './helpers/app.js';
+import { authorizations, checkout, createStore, freshCountry, readyCart } from './helpers/commerce.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t.close());
+
+function jobContext(): ServiceContext {
+  const ids = ulidIds();
+  return { env: 'test', db: t.db.forEnv('test'), actor: null, requestId: ids('job'), now: () => new Date(), ids };
+}
+
+describe('checkout recovery', () => {
+  it('undoes a checkout whose process died after authorising: payment voided, stock released, cart open', async () => {
+    const country = freshCountry();
+    const store = await createStore(t, { country, stock: 5 });
+    const cartId = await readyCart(t, store, { country, quantity: 2 });
+    const ctx = jobContext();
+    const { carts, inventory, payments } = t.modules;
+    // the steps a checkout takes before it dies: claim (with a lease already over), reserve, authorise
+    await carts.carts.claimForCheckout(ctx, cartId, new Date(Date.now() - 1000));
+    await inventory.service.reserve(ctx, { reference: cartId, lines: [{ sku: store.skus[0]!, quantity: 2 }] });
+    const auth = await payments.service.authorize(ctx, { amount: 5000, currency: 'USD', token: 'tok_visa', captureMethod: 'automatic', cartId });
+    expect(auth.outcome).toBe('authorized');
+    expect((await t.call('GET', `/v1/inventory_items/${store.skus[0]}`)).json()).toMatchObject({ reserved: 2 });
+    const blocked = await checkout(t, cartId);
+    expect(blocked.statusCode).toBe(409);
+
+    expect(await recoverStaleCheckouts(ctx, { carts: carts.carts, inventory: inventory.service, payments: payments.service }, t.logger)).toBe(1);
+
+    expect((await t.call('GET', `/v1/payments/${auth.payment.id}`)).json().status).toBe('canceled');
+    const emulated = (await authorizations(t)).find((a) => a.reference.startsWith(auth.payment.id));
+    expect(emulated?.status).toBe('voided');
+    expect((await t.call('GET', `/v1/inventory_items/${store.skus[0]}`)).json()).toMatchObject({ on_hand: 5, reserved: 0 });
+    expect((await t.call('GET', `/v1/carts/${cartId}`)).json().status).toBe('open');
+    // and the shopper can check out again
+    expect((await checkout(t, cartId)).statusCode).toBe(201);
+    expect(await recoverStaleCheckouts(ctx, { carts: carts.carts, inventory: inventory.service, payments: payments.service }, t.logger)).toBe(0);
+  });
+
+  it('leaves a checkout whose lease is still running alone', async () => {
+    const country = freshCountry();
+    const store = await createStore(t, { country, stock: 5 });
+    const cartId = await readyCart(t, store, { country });
+    const ctx = jobContext();
+    await t.modules.carts.carts.claimForCheckout(ctx, cartId, new Date(Date.now() + 60_000));
+    expect(await recoverStaleCheckouts(ctx, { carts: t.modules.carts.carts, inventory: t.modules.inventory.service, payments: t.modules.payments.service }, t.logger)).toBe(0);
+    expect((await t.call('GET', `/v1/carts/${cartId}`)).json().status).toBe('completing');
+  });
+});

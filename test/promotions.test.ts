@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from './helpers/app.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t.close());
+
+const tenOff = { type: 'percent_off', percent: 10 };
+
+async function createPromotion(body: Record<string, unknown>) {
+  const res = await t.call('POST', '/v1/promotions', { body: { name: 'Promo', actions: [tenOff], ...body } });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json<{ id: string; code: string | null; times_redeemed: number; updated_at: string }>();
+}
+
+describe('promotions CRUD', () => {
+  it('creates a coupon code with conditions and actions from the registry, code upper-cased', async () => {
+    const res = await t.call('POST', '/v1/promotions', {
+      body: {
+        name: 'Summer 20',
+        code: 'summer-20',
+        priority: 5,
+        combinable: false,
+        currency: 'USD',
+        starts_at: '2025-06-01T00:00:00Z',
+        ends_at: '2025-09-01T00:00:00Z',
+        usage_limit: 100,
+        usage_limit_per_customer: 1,
+        conditions: [{ type: 'min_subtotal', amount: 5000 }, { type: 'customer_email_domain', domains: ['acme.com'] }, { type: 'first_order' }],
+        actions: [
+          { type: 'percent_off', percent: 20, applies_to: { category_ids: ['cat_shoes'] } },
+          { type: 'buy_x_get_y', buy_quantity: 2, buy: {}, get_quantity: 1, get: { skus: ['SOCK-1'] }, percent: 100, max_applications: 1 },
+          { type: 'free_shipping' },
+        ],
+        metadata: { campaign: 'summer' },
+      },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const p = res.json();
+    expect(p).toMatchObject({
+      object: 'promotion',
+      name: 'Summer 20',
+      code: 'SUMMER-20',
+      status: 'active',
+      priority: 5,
+      combinable: false,
+      currency: 'USD',
+      starts_at: '2025-06-01T00:00:00.000Z',
+      ends_at: '2025-09-01T00:00:00.000Z',
+      usage_limit: 100,
+      usage_limit_per_customer: 1,
+      times_redeemed: 0,
+      metadata: { campaign: 'summer' },
+    });
+    expect(p.id).toMatch(/^promo_[0-9a-z]{26}$/);
+    expect(p.conditions).toHaveLength(3);
+    expect(p.actions[1]).toEqual({ type: 'buy_x_get_y', buy_quantity: 2, buy: {}, get_quantity: 1, get: { skus: ['SOCK-1'] }, percent: 100, max_applications: 1 });
+    expect(new Date(p.created_at).toISOString()).toBe(p.created_at);
+
+    const got = await t.call('GET', `/v1/promotions/${p.id}`);
+    expect(got.statusCode).toBe(200);
+    expect(got.json()).toEqual(p);
+  });
+
+  it('creates an automatic promotion with defaults', async () => {
+    const p = await createPromotion({ name: 'Always 10' });
+    expect(p).toMatchObject({ code: null, status: 'active', priority: 0, combinable: true, currency: null, starts_at: null, ends_at: null, usage_limit: null, conditions: [], metadata: {} });
+  });
+
+  it('refuses a code already taken, in any case, with 409', async () => {
+    await createPromotion({ code: 'TAKEN-1' });
+    const res = await t.call('POST', '/v1/promotions', { body: { name: 'Again', code: 'taken-1', actions: [tenOff] } });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ code: 'promotion_code_taken', errors: [{ pointer: '/code' }] });
+    const other = await createPromotion({ code: 'TAKEN-2' });
+    const patch = await t.call('PATCH', `/v1/promotions/${other.id}`, { body: { code: 'Taken-1' } });
+    expect(patch.statusCode).toBe(409);
+    expect(patch.json().code).toBe('promotion_code_taken');
+  });
+
+  it('validates bodies against the registry: 422 with problems', async () => {
+    const bad = async (body: Record<string, unknown>) => {
+      const res = await t.call('POST', '/v1/promotions', { body: { name: 'Bad', ...body } });
+      expect(res.statusCode, JSON.stringify(body)).toBe(422);
+      return res.json<{ code: string; errors?: { pointer?: string }[] }>();
+    };
+    expect((await bad({ actions: [{ type: 'percent_off', percent: 101 }] })).code).toBe('validation_failed');
+    expect((await bad({ actions: [{ type: 'percent_off', percent: 0 }] })).code).toBe('validation_failed');
+    expect((await bad({ actions: [{ type: 'teleport' }] })).code).toBe('validation_failed');
+    expect((await bad({ actions: [] })).code).toBe('validation_failed');
+    expect((await bad({ actions: [tenOff], conditions: [{ type: 'min_subtotal', amount: '50' }] })).code).toBe('validation_failed');
+    expect((await bad({ actions: [tenOff], code: 'no spaces' })).code).toBe('validation_failed');
+    expect((await bad({ actions: [tenOff], surprise: true })).code).toBe('validation_failed');
+    const window = await bad({ actions: [tenOff], starts_at: '2025-06-01T00:00:00Z', ends_at: '2025-06-01T00:00:00Z' });
+    expect(window).toMatchObject({ code: 'invalid_promotion', errors: [{ pointer: '/ends_at' }] });
+    const { rowCount } = await t.db.forEnv('test').query("SELECT 1 FROM promotions WHERE name = 'Bad'");
+    expect(rowCount).toBe(0);
+  });
+
+  it('updates, and keeps the window valid against the stored values', async () => {
+    const p = await createPromotion({ starts_at: '2025-06-01T00:00:00Z' });
+    const res = await t.call('PATCH', `/v1/promotions/${p.id}`, { body: { name: 'Renamed', status: 'inactive', actions: [{ type: 'amount_off', amount: 500 }], usage_limit: 3 } });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ name: 'Renamed', status: 'inactive', actions: [{ type: 'amount_off', amount: 500 }], usage_limit: 3 });
+    expect(res.json().updated_at >= p.updated_at).toBe(true);
+    const window = await t.call('PATCH', `/v1/promotions/${p.id}`, { body: { ends_at: '2025-05-01T00:00:00Z' } });
+    expect(window.statusCode).toBe(422);
+    expect(window.json().code).toBe('invalid_promotion');
+    expect((await t.call('PATCH', `/v1/promotions/${p.id}`, { body: {} })).statusCode).toBe(422);
+    expect((await t.call('PATCH', '/v1/promotions/promo_missing', { body: { name: 'x' } })).json().code).toBe('promotion_not_found');
+  });
+
+  it('lists with a cursor, by status and by code', async () => {
+    const a = await createPromotion({ code: 'LIST-A' });
+    const b = await createPromotion({ code: 'LIST-B', status: 'inactive' });
+    const page1 = await t.call('GET', '/v1/promotions?limit=2');
+    expect(page1.json()).toMatchObject({ object: 'list', has_more: true });
+    const page2 = await t.call('GET', `/v1/promotions?limit=2&starting_after=${page1.json().next_cursor}`);
+    expect(page2.json().data[0].id > page1.json().data[1].id).toBe(true);
+    const inactive = (await t.call('GET', '/v1/promotions?status=inactive&limit=100')).json().data.map((p: { id: string }) => p.id);
+    expect(inactive).toContain(b.id);
+    expect(inactive).not.toContain(a.id);
+    expect((await t.call('GET', '/v1/promotions?code=list-a')).json().data.map((p: { id: string }) => p.id)).toEqual([a.id]);
+  });
+
+  it('deletes a promotion never redeemed; one with redemptions answers 409 and stays', async () => {
+    const unused = await createPromotion({ code: 'DEL-1' });
+    const del = await t.call('DELETE', `/v1/promotions/${unused.id}`);
+    expect(del.statusCode).toBe(200);
+    expect(del.json()).toEqual({ id: unused.id, object: 'promotion', deleted: true });
+    expect((await t.call('GET', `/v1/promotions/${unused.id}`)).json().code).toBe('promotion_not_found');
+
+    const used = await createPromotion({ code: 'DEL-2', usage_limit: 5 });
+    const service = t.modules.promotions.service;
+    expect(await t.db.forEnv('test').transaction((tx) => service.redeem(tx, { promotionIds: [used.id], orderId: 'ord_del', customerKey: null }))).toEqual({ ok: true });
+    expect((await t.call('GET', `/v1/promotions/${used.id}`)).json().times_redeemed).toBe(1);
+    const refused = await t.call('DELETE', `/v1/promotions/${used.id}`);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().code).toBe('promotion_in_use');
+    // deactivating is the way to retire it
+    const off = await t.call('PATCH', `/v1/promotions/${used.id}`, { body: { status: 'inactive' } });
+    expect(off.json()).toMatchObject({ status: 'inactive', times_redeemed: 1 });
+  });
+
+  it('refuses a usage limit below the redemptions already made', async () => {
+    const p = await createPromotion({ code: 'LOW-1' });
+    const service = t.modules.promotions.service;
+    for (const orderId of ['ord_low1', 'ord_low2']) {
+      await t.db.forEnv('test').transaction((tx) => service.redeem(tx, { promotionIds: [p.id], orderId, customerKey: null }));
+    }
+    const res = await t.call('PATCH', `/v1/promotions/${p.id}`, { body: { usage_limit: 1 } });
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({ code: 'invalid_promotion', errors: [{ pointer: '/usage_limit' }] });
+  });
+});
+
+describe('promotions access', () => {
+  it('needs promotions scopes: a publishable key is refused', async () => {
+    expect((await t.call('GET', '/v1/promotions', { key: t.keys.publishable })).statusCode).toBe(403);
+    expect((await t.call('POST', '/v1/promotions', { key: t.keys.publishable, body: { name: 'x', actions: [tenOff] } })).statusCode).toBe(403);
+    expect((await t.call('GET', '/v1/promotions', { key: null })).statusCode).toBe(401);
+  });
+
+  it('keeps test and live apart', async () => {
+    const p = await createPromotion({ code: 'TEST-ONLY' });
+    expect((await t.call('GET', `/v1/promotions/${p.id}`, { key: t.keys.liveSecret })).statusCode).toBe(404);
+    const live = await t.call('POST', '/v1/promotions', { key: t.keys.liveSecret, body: { name: 'Live', code: 'TEST-ONLY', actions: [tenOff] } });
+    expect(live.statusCode).toBe(201); // codes are unique per environment
+  });
+});
+
+describe('promotion rejection metric', () => {
+  it('counts rejections by reason in tessera_promotion_rejections_total', async () => {
+    t.modules.promotions.recordRejections([
+      { promotion_id: 'promo_1', code: 'A', reason: 'expired', detail: '' },
+      { promotion_id: 'promo_2', code: 'B', reason: 'expired', detail: '' },
+      { promotion_id: 'promo_3', code: 'C', reason: 'min_subtotal_not_met', detail: '' },
+    ]);
+    const text = await t.metrics.registry.metrics();
+    expect(text).toMatch(/tessera_promotion_rejections_total\{reason="expired"\} 2/);
+    expect(text).toMatch(/tessera_promotion_rejections_total\{reason="min_subtotal_not_met"\} 1/);
+    expect(text).toMatch(/tessera_promotion_rejections_total\{reason="not_combinable"\} 0/);
+  });
+});
