@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { Server, embeddedPidFile, freePort, sleep } from './proc.js';
+import { Server, cpuMeter, embeddedPidFile, freePort, sleep } from './proc.js';
 import { fmtInt, fmtNum, median, table } from './report.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,6 +30,7 @@ const USAGE = `Usage: node bench/checkout.js [options]    (or: npm run bench:che
                      database is created there and dropped afterwards
   --skip-embedded    do not run on the embedded PostgreSQL
   --log-level L      Tessera's LOG_LEVEL (default info, as in production)
+  --cpu-prof         write a V8 CPU profile of the Tessera process under bench/results/
   --out FILE         results JSON (default bench/results/checkout-<time>.json)
   -h, --help`;
 
@@ -45,6 +46,7 @@ function options() {
       'pg-url': { type: 'string' },
       'skip-embedded': { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
+      'cpu-prof': { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -66,6 +68,7 @@ function options() {
     pgUrl,
     backends,
     logLevel: values['log-level'],
+    cpuProf: values['cpu-prof'],
     out: values.out ?? path.join('bench', 'results', `checkout-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
   };
 }
@@ -137,8 +140,23 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-/** `workers` loops of flows for `seconds`; returns orders/s and latency percentiles. */
-async function measure(api, skus, workers, seconds) {
+/** Pids of every PostgreSQL process on this machine (embedded or server): their CPU is the database's. */
+function postgresPids() {
+  const pids = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') pids.push(Number(entry));
+    } catch {
+      // exited
+    }
+  }
+  return pids;
+}
+
+/** `workers` loops of flows for `seconds`; returns orders/s, latency percentiles and CPU use per process group. */
+async function measure(api, skus, workers, seconds, serverPid) {
+  const meter = cpuMeter({ tessera: [serverPid], postgres: postgresPids() });
   const samples = Object.fromEntries([...STEPS, 'flow'].map((s) => [s, []]));
   const errors = {};
   let orders = 0;
@@ -159,12 +177,13 @@ async function measure(api, skus, workers, seconds) {
     }),
   );
   const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = meter.stop();
   const latency = {};
   for (const [k, v] of Object.entries(samples)) {
     const sorted = v.sort((a, b) => a - b);
     latency[k] = { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
   }
-  return { workers, orders, seconds: elapsed, orders_per_s: orders / elapsed, latency, errors };
+  return { workers, orders, seconds: elapsed, orders_per_s: orders / elapsed, latency, errors, cpu_percent: cpu };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -182,6 +201,8 @@ async function withClient(url, fn) {
 
 async function startTessera(opts, kind, servers, cleanups) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tessera-checkout-${kind}-`));
+  // Run as root, the embedded PostgreSQL runs as the `postgres` user, which must reach the data dir.
+  fs.chmodSync(dir, 0o755);
   cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   const key = `sk_test_bench_${crypto.randomBytes(12).toString('hex')}`;
   const port = await freePort();
@@ -210,7 +231,8 @@ async function startTessera(opts, kind, servers, cleanups) {
     env.DATABASE_URL = url.toString();
   }
   // `serve` is the default command; leaving it out keeps this child clear of a `pkill -f "… serve"`
-  const server = new Server(`tessera (${kind})`, { args: [path.join('dist', 'main.js')], env, cwd: ROOT, logFile: path.join(dir, 'tessera.log'), registry: servers });
+  const prof = opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench', 'results')}`, `--cpu-prof-name=checkout-${kind}-${Date.now()}.cpuprofile`] : [];
+  const server = new Server(`tessera (${kind})`, { args: [...prof, path.join('dist', 'main.js')], env, cwd: ROOT, logFile: path.join(dir, 'tessera.log'), registry: servers });
   if (kind === 'embedded') server.postmasterPidFiles.push(embeddedPidFile(env.TESSERA_DATA_DIR));
   const base = `http://${HOST}:${port}`;
   await server.waitReady([`${base}/healthz`, `${base}/readyz`], 900_000);
@@ -237,9 +259,9 @@ async function main() {
         const prepared = await prepare(client(base, key), opts.skus);
         const api = client(base, prepared.pk);
         for (const workers of opts.workers) {
-          await measure(api, prepared.skus, workers, opts.warmup);
+          await measure(api, prepared.skus, workers, opts.warmup, server.pid);
           const reps = [];
-          for (let r = 0; r < opts.repeat; r++) reps.push(await measure(api, prepared.skus, workers, opts.duration));
+          for (let r = 0; r < opts.repeat; r++) reps.push(await measure(api, prepared.skus, workers, opts.duration, server.pid));
           const run = { backend: kind, postgres_version: version, workers, repeats: reps, orders_per_s: median(reps.map((x) => x.orders_per_s)) };
           results.runs.push(run);
           report(run);
@@ -262,6 +284,8 @@ function report(run) {
   console.log(`\n${run.workers} worker(s): ${fmtNum(run.orders_per_s, 1)} orders/s (median of ${run.repeats.length}), ${fmtInt(m((r) => r.orders))} orders per run`);
   const rows = [...STEPS, 'flow'].map((s) => [s, ...['p50', 'p95', 'p99'].map((p) => fmtNum(m((r) => r.latency[s][p]), 1))]);
   console.log(table(['step', 'p50 ms', 'p95 ms', 'p99 ms'], rows, [1, 2, 3]));
+  const cpu = (k) => fmtInt(m((r) => r.cpu_percent[k]));
+  console.log(`  CPU (% of one core; 200 = both): tessera ${cpu('tessera')}, postgres ${cpu('postgres')}, bench client ${cpu('bench')}`);
   const errors = run.repeats.flatMap((r) => Object.entries(r.errors));
   if (errors.length) console.log(`  errors: ${errors.map(([k, v]) => `${k} ×${v}`).join(', ')}`);
 }

@@ -49,18 +49,18 @@ export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) 
 
   const checkout = createCheckoutModule(deps, {
     carts: carts.carts,
+    claims: carts.checkout,
     regions: pricing.regions,
     inventory: inventory.service,
     orders: orders.orders,
     promotions: promotions.service,
     payments: {
       authorize: async (ctx, input) => {
-        // authorise only (the module captures only when asked): capture follows once the order exists, so undoing a failed checkout is a void, never a refund
-        const result = await payments.service.authorize(ctx, input);
-        return { paymentId: result.payment.id, outcome: result.outcome, declineCode: result.declineCode };
+        // automatic capture is a sale: authorised and captured in one processor call
+        const result = await payments.service.authorize(ctx, { ...input, captureImmediately: input.captureMethod === 'automatic' });
+        return { paymentId: result.payment.id, captured: result.payment.status === 'succeeded', outcome: result.outcome, declineCode: result.declineCode };
       },
-      void: async (ctx, id) => void (await payments.service.reverse(ctx, id)),
-      capture: async (ctx, id) => void (await payments.service.capture(ctx, id)),
+      reverse: async (ctx, id) => void (await payments.service.reverse(ctx, id)),
       attachOrder: (tx, paymentId, orderId) => payments.service.attachOrder(tx, paymentId, orderId),
     },
   });

@@ -24,7 +24,7 @@ export function scheduleJobs(scheduler: Scheduler, deps: { db: Database; ids: Id
   scheduler.every('idempotency.purge', 15 * 60_000, () => deps.idempotency.purgeExpired());
   scheduler.every('inventory.release_expired', 30_000, () => releaseExpiredEverywhere(db));
   scheduler.every('checkout.recover', 60_000, () =>
-    perEnv(db, ids, (ctx) => recoverStaleCheckouts(ctx, { carts: modules.carts.carts, inventory: modules.inventory.service, payments: modules.payments.service }, logger)),
+    perEnv(db, ids, (ctx) => recoverStaleCheckouts(ctx, { claims: modules.carts.checkout, inventory: modules.inventory.service, payments: modules.payments.service }, logger)),
   );
   scheduler.every('payments.recover', 60_000, () => modules.payments.jobs.recover());
   scheduler.every('payments.reconcile', 60 * 60_000, () => modules.payments.jobs.reconcile());

@@ -24,7 +24,7 @@ describe('checkout recovery', () => {
     const ctx = jobContext();
     const { carts, inventory, payments } = t.modules;
     // the steps a checkout takes before it dies: claim (with a lease already over), reserve, authorise
-    await carts.carts.claimForCheckout(ctx, cartId, new Date(Date.now() - 1000));
+    await carts.checkout.claim(ctx, cartId, new Date(Date.now() - 1000));
     await inventory.service.reserve(ctx, { reference: cartId, lines: [{ sku: store.skus[0]!, quantity: 2 }] });
     const auth = await payments.service.authorize(ctx, { amount: 5000, currency: 'USD', token: 'tok_visa', captureMethod: 'automatic', cartId });
     expect(auth.outcome).toBe('authorized');
@@ -32,7 +32,7 @@ describe('checkout recovery', () => {
     const blocked = await checkout(t, cartId);
     expect(blocked.statusCode).toBe(409);
 
-    expect(await recoverStaleCheckouts(ctx, { carts: carts.carts, inventory: inventory.service, payments: payments.service }, t.logger)).toBe(1);
+    expect(await recoverStaleCheckouts(ctx, { claims: carts.checkout, inventory: inventory.service, payments: payments.service }, t.logger)).toBe(1);
 
     expect((await t.call('GET', `/v1/payments/${auth.payment.id}`)).json().status).toBe('canceled');
     const emulated = (await authorizations(t)).find((a) => a.reference.startsWith(auth.payment.id));
@@ -41,7 +41,7 @@ describe('checkout recovery', () => {
     expect((await t.call('GET', `/v1/carts/${cartId}`)).json().status).toBe('open');
     // and the shopper can check out again
     expect((await checkout(t, cartId)).statusCode).toBe(201);
-    expect(await recoverStaleCheckouts(ctx, { carts: carts.carts, inventory: inventory.service, payments: payments.service }, t.logger)).toBe(0);
+    expect(await recoverStaleCheckouts(ctx, { claims: carts.checkout, inventory: inventory.service, payments: payments.service }, t.logger)).toBe(0);
   });
 
   it('leaves a checkout whose lease is still running alone', async () => {
@@ -49,8 +49,8 @@ describe('checkout recovery', () => {
     const store = await createStore(t, { country, stock: 5 });
     const cartId = await readyCart(t, store, { country });
     const ctx = jobContext();
-    await t.modules.carts.carts.claimForCheckout(ctx, cartId, new Date(Date.now() + 60_000));
-    expect(await recoverStaleCheckouts(ctx, { carts: t.modules.carts.carts, inventory: t.modules.inventory.service, payments: t.modules.payments.service }, t.logger)).toBe(0);
+    await t.modules.carts.checkout.claim(ctx, cartId, new Date(Date.now() + 60_000));
+    expect(await recoverStaleCheckouts(ctx, { claims: t.modules.carts.checkout, inventory: t.modules.inventory.service, payments: t.modules.payments.service }, t.logger)).toBe(0);
     expect((await t.call('GET', `/v1/carts/${cartId}`)).json().status).toBe('completing');
   });
 });

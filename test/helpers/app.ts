@@ -69,7 +69,7 @@ export interface TestApp extends App {
 export async function startTestApp(options: { env?: NodeJS.ProcessEnv; database?: { url: string; drop(): Promise<void> } } = {}): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
   const config = loadConfig({ TESSERA_RATE_LIMIT: '100000/1', TESSERA_PAYMENT_TIMEOUT_MS: '3000', ...options.env });
-  const db = new Database(database.url, 5);
+  const db = new Database(database.url, 5, true);
   const bus = new InvalidationBus(database.url);
   await bus.start();
   const logs: string[] = [];

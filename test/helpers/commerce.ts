@@ -88,12 +88,22 @@ export function freshCountry(): string {
   return `${letters[n % 26]}${letters[Math.floor(n / 26) % 26]}`;
 }
 
+/** An authorisation as an emulated processor reports it. */
+export interface Authorization {
+  id: string;
+  reference: string;
+  status: string;
+  amount: number;
+  amount_captured: number;
+  amount_refunded: number;
+}
+
 /** Every authorisation both emulated processors approved so far, read over HTTP as a processor dashboard would. */
-export async function authorizations(t: TestApp): Promise<{ id: string; reference: string; status: string; amount: number }[]> {
+export async function authorizations(t: TestApp): Promise<Authorization[]> {
   const all = [];
   for (const e of [t.emulators.simpay, t.emulators.altpay]) {
     const res = await fetch(`${e.url}/_control/authorizations`, { headers: { authorization: `Bearer ${e.apiKey}` } });
-    const body = (await res.json()) as { data: { id: string; reference: string; status: string; amount: number }[] };
+    const body = (await res.json()) as { data: Authorization[] };
     all.push(...body.data);
   }
   return all;

@@ -47,26 +47,57 @@ export async function loadCart(db: Queryable, id: string, lock = false): Promise
   const { rows } = await db.query<CartRow>(`SELECT * FROM carts WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id], lock ? 'carts_load_lock' : 'carts_load');
   const cart = rows[0];
   if (!cart) return undefined;
-  const items = await db.query<CartItemRow>('SELECT * FROM cart_items WHERE cart_id = $1 ORDER BY created_at, id', [id], 'carts_load_items');
-  return { cart, items: items.rows };
+  return { cart, items: await loadItems(db, id) };
 }
 
-export async function insertCart(tx: Queryable, c: Pick<CartRow, 'id' | 'region_id' | 'currency' | 'email' | 'customer_id' | 'metadata' | 'expires_at'>, now: Date): Promise<void> {
-  await tx.query(
+export async function insertCart(tx: Queryable, c: Pick<CartRow, 'id' | 'region_id' | 'currency' | 'email' | 'customer_id' | 'metadata' | 'expires_at'>, now: Date): Promise<CartRow> {
+  const { rows } = await tx.query<CartRow>(
     `INSERT INTO carts (id, region_id, currency, email, customer_id, metadata, expires_at, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING *`,
     [c.id, c.region_id, c.currency, c.email, c.customer_id, c.metadata, c.expires_at, now],
     'carts_insert',
   );
+  if (!rows[0]) throw new Error('INSERT … RETURNING gave no row');
+  return rows[0];
 }
 
 export type CartWrite = Partial<Pick<CartRow, 'email' | 'customer_id' | 'shipping_address' | 'billing_address' | 'shipping_option_id' | 'promotion_codes' | 'metadata' | 'expires_at' | 'status' | 'order_id' | 'checkout_lease_until'>>;
 
-export async function updateCart(tx: Queryable, id: string, fields: CartWrite, now: Date): Promise<void> {
+function cartSet(fields: CartWrite) {
   const { shipping_address, billing_address, ...rest } = fields;
   const json = (a: Address | null | undefined) => (a === undefined ? undefined : a === null ? null : JSON.stringify(a));
-  const set = setClause({ ...rest, shipping_address: json(shipping_address), billing_address: json(billing_address) }, 3);
+  return setClause({ ...rest, shipping_address: json(shipping_address), billing_address: json(billing_address) }, 3);
+}
+
+export async function updateCart(tx: Queryable, id: string, fields: CartWrite, now: Date): Promise<void> {
+  const set = cartSet(fields);
   await tx.query(`UPDATE carts SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $2 WHERE id = $1`, [id, now, ...set.values]);
+}
+
+/** Updates the cart and returns the row as it now is. */
+export async function updateCartReturning(tx: Queryable, id: string, fields: CartWrite, now: Date): Promise<CartRow> {
+  const set = cartSet(fields);
+  const { rows } = await tx.query<CartRow>(`UPDATE carts SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $2 WHERE id = $1 RETURNING *`, [id, now, ...set.values]);
+  if (!rows[0]) throw new Error(`cart ${id} vanished inside its own transaction`);
+  return rows[0];
+}
+
+/**
+ * Updates an open, unexpired cart in one statement and returns it; undefined when the cart is
+ * missing, expired, completed or held by a checkout (the caller finds out which).
+ */
+export async function updateOpenCart(db: Queryable, id: string, fields: CartWrite, now: Date): Promise<CartRow | undefined> {
+  const set = cartSet(fields);
+  const { rows } = await db.query<CartRow>(
+    `UPDATE carts SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $2 WHERE id = $1 AND status = 'open' AND expires_at > $2 RETURNING *`,
+    [id, now, ...set.values],
+  );
+  return rows[0];
+}
+
+export async function loadItems(db: Queryable, cartId: string): Promise<CartItemRow[]> {
+  const { rows } = await db.query<CartItemRow>('SELECT * FROM cart_items WHERE cart_id = $1 ORDER BY created_at, id', [cartId], 'carts_load_items');
+  return rows;
 }
 
 export type ItemWrite = Omit<CartItemRow, 'created_at'>;
@@ -101,14 +132,14 @@ export async function deleteItem(tx: Queryable, cartId: string, itemId: string):
  * completed. A claim whose lease ran out (its process died) is not taken over here: the recovery
  * job first undoes what that checkout did (its payment, its reservation), then reopens the cart.
  */
-export async function claimForCheckout(tx: Queryable, id: string, leaseUntil: Date, now: Date): Promise<boolean> {
-  const { rowCount } = await tx.query(
+export async function claimForCheckout(db: Queryable, id: string, leaseUntil: Date, now: Date): Promise<CartRow | undefined> {
+  const { rows } = await db.query<CartRow>(
     `UPDATE carts SET status = 'completing', checkout_lease_until = $2, updated_at = $3
-     WHERE id = $1 AND status = 'open'`,
+     WHERE id = $1 AND status = 'open' AND expires_at > $3 RETURNING *`,
     [id, leaseUntil, now],
     'carts_claim',
   );
-  return rowCount === 1;
+  return rows[0];
 }
 
 /** Expired open carts, oldest first, for the purge job. */
@@ -127,4 +158,10 @@ export async function staleCheckouts(db: Queryable, now: Date, limit: number): P
     [now, limit],
   );
   return rows.map((r) => r.id);
+}
+
+/** What never changes about a cart: its region and currency. */
+export async function cartFacts(db: Queryable, id: string): Promise<{ region_id: string; currency: string } | undefined> {
+  const { rows } = await db.query<{ region_id: string; currency: string }>('SELECT region_id, currency FROM carts WHERE id = $1', [id], 'carts_facts');
+  return rows[0];
 }

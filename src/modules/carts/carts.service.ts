@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Queryable } from '../../platform/db/database.js';
 import { AppError } from '../../platform/http/errors.js';
 import type { ServiceContext } from '../../platform/http/context.js';
@@ -13,8 +14,21 @@ import type { Cart, CartCreate, CartPatch, ItemAdd, ItemPatch } from './carts.sc
 
 const MAX_LINES = 100;
 
-/** Carts: lines, addresses, shipping and codes, priced on every answer. */
+/** What a change did: cart fields to write, and whether the lines changed. */
+interface Change {
+  cart?: repo.CartWrite;
+  itemsChanged?: boolean;
+}
+
+/**
+ * Carts: lines, addresses, shipping and codes, priced on every answer. A change runs in one
+ * transaction on the locked cart; whatever it needs from elsewhere (variants, the region) is read
+ * before that transaction opens, so a transaction never waits for a second pool connection.
+ */
 export class CartsService {
+  /** A cart's region and currency never change: kept per cart id so a change need not read them first. */
+  private readonly facts = new LRUCache<string, { region_id: string; currency: string }>({ max: 50_000 });
+
   constructor(
     private readonly deps: Pick<ModuleDeps, 'config'>,
     private readonly regions: RegionsService,
@@ -22,7 +36,19 @@ export class CartsService {
     private readonly customers: CustomersPort,
   ) {}
 
-  private expiry(ctx: ServiceContext): Date {
+  private async cartFacts(ctx: ServiceContext, id: string): Promise<{ region_id: string; currency: string }> {
+    const key = `${ctx.env}|${id}`;
+    let facts = this.facts.get(key);
+    if (!facts) {
+      facts = await repo.cartFacts(ctx.db, id);
+      if (!facts) throw new AppError(CartErrors.cartNotFound, `No cart ${id}.`);
+      this.facts.set(key, facts);
+    }
+    return facts;
+  }
+
+  /** When a cart changed now expires. */
+  expiry(ctx: Pick<ServiceContext, 'now'>): Date {
     return new Date(ctx.now().getTime() + this.deps.config.cartTtlSeconds * 1000);
   }
 
@@ -54,13 +80,18 @@ export class CartsService {
   }
 
   /** Runs a change on a locked, open cart, extends its life, and answers the priced cart. */
-  private async mutate(ctx: ServiceContext, id: string, change: (tx: Queryable, data: repo.CartWithItems) => Promise<void>): Promise<PricedCart> {
+  /**
+   * Runs a change on the locked, open cart and extends its life, in one transaction. The change
+   * returns the cart fields to set (written with the new expiry in one UPDATE) and whether it
+   * touched the lines (only then are they read again).
+   */
+  private async mutate(ctx: ServiceContext, id: string, change: (tx: Queryable, data: repo.CartWithItems) => Promise<Change | undefined>): Promise<PricedCart> {
     const data = await ctx.db.transaction(async (tx) => {
       const current = await this.load(ctx, id, tx, true);
       assertOpen(current.cart);
-      await change(tx, current);
-      await repo.updateCart(tx, id, { expires_at: this.expiry(ctx) }, ctx.now());
-      return this.load(ctx, id, tx);
+      const outcome = (await change(tx, current)) ?? {};
+      const cart = await repo.updateCartReturning(tx, id, { ...outcome.cart, expires_at: this.expiry(ctx) }, ctx.now());
+      return { cart, items: outcome.itemsChanged ? await repo.loadItems(tx, id) : current.items };
     });
     return this.price(ctx, data);
   }
@@ -73,26 +104,30 @@ export class CartsService {
     }
     const id = ctx.ids('cart');
     const lines = await this.resolveItems(ctx, input.items ?? [], currency, '/items');
-    const data = await ctx.db.transaction(async (tx) => {
-      await repo.insertCart(tx, { id, region_id: input.region_id, currency, email: input.email ?? null, customer_id: input.customer_id ?? null, metadata: input.metadata ?? {}, expires_at: this.expiry(ctx) }, ctx.now());
-      for (const line of lines) await repo.upsertItem(tx, { ...line, cart_id: id }, ctx.now());
-      return this.load(ctx, id, tx);
-    });
+    const row = { id, region_id: input.region_id, currency, email: input.email ?? null, customer_id: input.customer_id ?? null, metadata: input.metadata ?? {}, expires_at: this.expiry(ctx) };
+    const data = lines.length
+      ? await ctx.db.transaction(async (tx) => {
+          await repo.insertCart(tx, row, ctx.now());
+          for (const line of lines) await repo.upsertItem(tx, { ...line, cart_id: id }, ctx.now());
+          return this.load(ctx, id, tx);
+        })
+      : { cart: await repo.insertCart(ctx.db, row, ctx.now()), items: [] };
+    this.facts.set(`${ctx.env}|${id}`, { region_id: input.region_id, currency });
     if (data.items.length > MAX_LINES) throw new AppError(CartErrors.tooManyItems, `A cart holds at most ${MAX_LINES} lines.`);
     return presentCart(await this.price(ctx, data));
   }
 
   async update(ctx: ServiceContext, id: string, patch: CartPatch): Promise<Cart> {
-    const priced = await this.mutate(ctx, id, async (tx, data) => {
-      const pricing = await this.regionPricing(ctx, data.cart.region_id);
-      for (const field of ['shipping_address', 'billing_address'] as const) {
-        const country = patch[field]?.country;
-        if (country && !pricing.region.countries.includes(country)) {
-          throw new AppError(CartErrors.countryNotInRegion, `Region ${pricing.region.name} does not serve ${country}.`, [{ detail: `Not one of ${pricing.region.countries.join(', ')}.`, pointer: `/${field}/country` }]);
-        }
+    const pricing = await this.regionPricing(ctx, (await this.cartFacts(ctx, id)).region_id);
+    for (const field of ['shipping_address', 'billing_address'] as const) {
+      const country = patch[field]?.country;
+      if (country && !pricing.region.countries.includes(country)) {
+        throw new AppError(CartErrors.countryNotInRegion, `Region ${pricing.region.name} does not serve ${country}.`, [{ detail: `Not one of ${pricing.region.countries.join(', ')}.`, pointer: `/${field}/country` }]);
       }
-      await repo.updateCart(tx, id, { ...patch, metadata: patch.metadata && { ...data.cart.metadata, ...patch.metadata } }, ctx.now());
-    });
+    }
+    if (!patch.metadata) return presentCart(await this.updateFields(ctx, id, patch));
+    // metadata merges with what is there: read it under the cart's lock
+    const priced = await this.mutate(ctx, id, async (_tx, data) => ({ cart: { ...patch, metadata: { ...data.cart.metadata, ...patch.metadata } } }));
     return presentCart(priced);
   }
 
@@ -123,13 +158,14 @@ export class CartsService {
   }
 
   async addItem(ctx: ServiceContext, id: string, item: ItemAdd): Promise<Cart> {
+    const [line] = await this.resolveItems(ctx, [item], (await this.cartFacts(ctx, id)).currency, '');
+    if (!line) throw new AppError(CartErrors.variantUnavailable, 'No item given.');
     const priced = await this.mutate(ctx, id, async (tx, data) => {
-      const [line] = await this.resolveItems(ctx, [item], data.cart.currency, '');
-      if (!line) return;
       const existing = data.items.find((i) => i.variant_id === line.variant_id);
       if (!existing && data.items.length >= MAX_LINES) throw new AppError(CartErrors.tooManyItems, `A cart holds at most ${MAX_LINES} lines.`);
       if (existing && existing.quantity + line.quantity > 10_000) throw new AppError(CartErrors.tooManyItems, 'A line holds at most 10000 units.', [{ detail: 'Too many units.', pointer: '/quantity' }]);
       await repo.upsertItem(tx, { ...line, cart_id: id }, ctx.now());
+      return { itemsChanged: true };
     });
     return presentCart(priced);
   }
@@ -139,6 +175,7 @@ export class CartsService {
       const item = data.items.find((i) => i.id === itemId);
       if (!item) throw new AppError(CartErrors.itemNotFound, `No item ${itemId} in cart ${id}.`);
       await repo.updateItem(tx, id, itemId, { quantity: patch.quantity, metadata: patch.metadata && { ...item.metadata, ...patch.metadata } }, ctx.now());
+      return { itemsChanged: true };
     });
     return presentCart(priced);
   }
@@ -146,6 +183,7 @@ export class CartsService {
   async removeItem(ctx: ServiceContext, id: string, itemId: string): Promise<Cart> {
     const priced = await this.mutate(ctx, id, async (tx) => {
       if (!(await repo.deleteItem(tx, id, itemId))) throw new AppError(CartErrors.itemNotFound, `No item ${itemId} in cart ${id}.`);
+      return { itemsChanged: true };
     });
     return presentCart(priced);
   }
@@ -164,14 +202,15 @@ export class CartsService {
   }
 
   async setShipping(ctx: ServiceContext, id: string, optionId: string): Promise<Cart> {
-    const priced = await this.mutate(ctx, id, async (tx, data) => {
-      const pricing = await this.regionPricing(ctx, data.cart.region_id);
-      const option = pricing.shippingOptions.get(optionId);
-      const why = !option ? `No shipping option ${optionId} in region ${data.cart.region_id}.` : !option.active ? 'The option is not active.' : shippingAmount(option.price, totalWeight(data)) === null ? 'The cart is too heavy for this option.' : null;
-      if (why) throw new AppError(CartErrors.shippingOptionUnavailable, why, [{ detail: why, pointer: '/option_id' }]);
-      await repo.updateCart(tx, id, { shipping_option_id: optionId }, ctx.now());
-    });
-    return presentCart(priced);
+    const facts = await this.cartFacts(ctx, id);
+    const pricing = await this.regionPricing(ctx, facts.region_id);
+    const items = await repo.loadItems(ctx.db, id);
+    const option = pricing.shippingOptions.get(optionId);
+    const weight = items.reduce((sum, i) => sum + i.weight_grams * i.quantity, 0);
+    const why = !option ? `No shipping option ${optionId} in region ${facts.region_id}.` : !option.active ? 'The option is not active.' : shippingAmount(option.price, weight) === null ? 'The cart is too heavy for this option.' : null;
+    if (why) throw new AppError(CartErrors.shippingOptionUnavailable, why, [{ detail: why, pointer: '/option_id' }]);
+    // lines changed meanwhile can make the option unfit: pricing then shows no shipping, and checkout asks for another
+    return presentCart(await this.updateFields(ctx, id, { shipping_option_id: optionId }, items));
   }
 
   /** Adds a code. An unknown code is a 422; a known but ineligible one stays, listed in `rejected`. */
@@ -180,8 +219,7 @@ export class CartsService {
     const promotion = await this.promotions.findByCode(ctx, code);
     if (!promotion) throw new AppError(CartErrors.promotionCodeInvalid, `No promotion has the code ${code}.`, [{ detail: 'Unknown code.', pointer: '/code' }]);
     const priced = await this.mutate(ctx, id, async (tx, data) => {
-      if (data.cart.promotion_codes.includes(code)) return;
-      await repo.updateCart(tx, id, { promotion_codes: [...data.cart.promotion_codes, code] }, ctx.now());
+      return data.cart.promotion_codes.includes(code) ? undefined : { cart: { promotion_codes: [...data.cart.promotion_codes, code] } };
     });
     this.promotions.recordRejections(priced.totals.promotions.rejected.filter((r) => r.code === code));
     return presentCart(priced);
@@ -191,7 +229,7 @@ export class CartsService {
     const code = rawCode.trim().toUpperCase();
     const priced = await this.mutate(ctx, id, async (tx, data) => {
       if (!data.cart.promotion_codes.includes(code)) throw new AppError(CartErrors.promotionCodeNotApplied, `Code ${code} is not on cart ${id}.`);
-      await repo.updateCart(tx, id, { promotion_codes: data.cart.promotion_codes.filter((c) => c !== code) }, ctx.now());
+      return { cart: { promotion_codes: data.cart.promotion_codes.filter((c) => c !== code) } };
     });
     return presentCart(priced);
   }
@@ -200,50 +238,18 @@ export class CartsService {
    * Claims an open cart for one checkout until `leaseUntil` (status `completing`): a concurrent or
    * repeated checkout of the same cart gets 409 until this one finishes or its lease runs out.
    */
-  async claimForCheckout(ctx: ServiceContext, id: string, leaseUntil: Date): Promise<repo.CartWithItems> {
-    return ctx.db.transaction(async (tx) => {
-      const data = await this.load(ctx, id, tx, true);
-      if (data.cart.status === 'completed') assertOpen(data.cart);
-      if (!(await repo.claimForCheckout(tx, id, leaseUntil, ctx.now()))) assertOpen(data.cart);
-      return { ...data, cart: { ...data.cart, status: 'completing' as const } };
-    });
+  /** Why a cart could not be changed or claimed: 404, 410, or 409 (completed, or held by a checkout). */
+  async refuse(ctx: ServiceContext, id: string): Promise<never> {
+    const data = await this.load(ctx, id);
+    assertOpen(data.cart);
+    throw new AppError(CartErrors.checkoutInProgress, `Cart ${id} changed meanwhile; retry.`);
   }
 
-  /** Carts left `completing` by a checkout whose process died (lease expired). */
-  async staleCheckouts(ctx: Pick<ServiceContext, 'db' | 'now'>): Promise<string[]> {
-    return repo.staleCheckouts(ctx.db, ctx.now(), 100);
-  }
-
-  /** The undo of a claim: the cart is open again (its checkout failed). */
-  async reopen(ctx: ServiceContext, id: string): Promise<void> {
-    await ctx.db.transaction(async (tx) => {
-      await repo.updateCart(tx, id, { status: 'open', checkout_lease_until: null, expires_at: this.expiry(ctx) }, ctx.now());
-    });
-  }
-
-  /** Marks a claimed cart completed as `orderId`, in checkout's transaction. */
-  async complete(tx: Queryable, ctx: ServiceContext, id: string, orderId: string): Promise<void> {
-    await repo.updateCart(tx, id, { status: 'completed', order_id: orderId, checkout_lease_until: null }, ctx.now());
-  }
-
-  /** Lines whose variant is no longer for sale, or whose price changed, since they were added. */
-  async staleLines(ctx: ServiceContext, data: repo.CartWithItems): Promise<{ item: repo.CartItemRow; unit_amount: number | null }[]> {
-    const current = await purchasableVariants(ctx, data.items.map((i) => i.variant_id), data.cart.currency);
-    return data.items.flatMap((item) => {
-      const v = current.find((c) => c.variant_id === item.variant_id);
-      const now = v && v.status === 'published' ? v.unit_amount : null;
-      return now === item.unit_amount ? [] : [{ item, unit_amount: now }];
-    });
-  }
-
-  /** Brings changed prices up to date (and drops lines no longer for sale), so the shopper sees what checkout would charge. */
-  async refreshLines(ctx: ServiceContext, id: string, stale: readonly { item: repo.CartItemRow; unit_amount: number | null }[]): Promise<void> {
-    await ctx.db.transaction(async (tx) => {
-      for (const s of stale) {
-        if (s.unit_amount === null) await repo.deleteItem(tx, id, s.item.id);
-        else await repo.updateItem(tx, id, s.item.id, { unit_amount: s.unit_amount }, ctx.now());
-      }
-    });
+  /** A change of cart fields only: one conditional UPDATE, no transaction, no lock. */
+  private async updateFields(ctx: ServiceContext, id: string, fields: repo.CartWrite, items?: repo.CartItemRow[]): Promise<PricedCart> {
+    const cart = await repo.updateOpenCart(ctx.db, id, { ...fields, expires_at: this.expiry(ctx) }, ctx.now());
+    if (!cart) return this.refuse(ctx, id);
+    return this.price(ctx, { cart, items: items ?? (await repo.loadItems(ctx.db, id)) });
   }
 
   /** Deletes carts that expired more than a day ago (they answer 410 until then). */

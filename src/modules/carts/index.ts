@@ -6,9 +6,11 @@ import type { RegionsService } from '../pricing/index.js';
 import type { CustomersPort, PromotionsPort } from './carts.ports.js';
 import { Cart, CartItem, Totals } from './carts.schemas.js';
 import { cartsRoutes } from './carts.routes.js';
+import { CartCheckout } from './carts.checkout.js';
 import { CartsService } from './carts.service.js';
 
 export { CartsService } from './carts.service.js';
+export { CartCheckout, type StaleLine } from './carts.checkout.js';
 export { CartErrors } from './carts.errors.js';
 export { customerKey, type CustomersPort, type PromotionsPort } from './carts.ports.js';
 export type { PricedCart } from './carts.present.js';
@@ -23,5 +25,5 @@ export const cartsMigrations: MigrationSource = {
 /** The carts module: carts and their lines, priced by the pricing module with promotions. */
 export function createCartsModule(deps: ModuleDeps, regions: RegionsService, promotions: PromotionsPort, customers: CustomersPort) {
   const carts = new CartsService(deps, regions, promotions, customers);
-  return { carts, schemas: [CartItem, Totals, Cart], routes: cartsRoutes(deps, carts) };
+  return { carts, checkout: new CartCheckout(carts), schemas: [CartItem, Totals, Cart], routes: cartsRoutes(deps, carts) };
 }

@@ -4,6 +4,8 @@ import type { ServiceContext } from '../../platform/http/context.js';
 /** The outcome of authorising a checkout's payment, failover included. */
 export interface AuthorizationOutcome {
   paymentId: string;
+  /** true when the processor captured in the same call (regions with automatic capture). */
+  captured: boolean;
   outcome: 'authorized' | 'declined' | 'unavailable' | 'unresolved';
   declineCode: string | null;
 }
@@ -11,9 +13,8 @@ export interface AuthorizationOutcome {
 /** What checkout needs of the payments module. */
 export interface CheckoutPaymentsPort {
   authorize(ctx: ServiceContext, input: { amount: number; currency: string; token: string; captureMethod: 'automatic' | 'manual'; cartId: string }): Promise<AuthorizationOutcome>;
-  /** Undo of an authorisation: voids it; idempotent. */
-  void(ctx: ServiceContext, paymentId: string): Promise<void>;
-  capture(ctx: ServiceContext, paymentId: string): Promise<void>;
+  /** Undo of a payment: voids it if uncaptured, else refunds it in full; idempotent. */
+  reverse(ctx: ServiceContext, paymentId: string): Promise<void>;
   /** Links the payment to its order, in checkout's transaction. */
   attachOrder(tx: Queryable, paymentId: string, orderId: string): Promise<void>;
 }

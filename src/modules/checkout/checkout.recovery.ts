@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ServiceContext } from '../../platform/http/context.js';
-import type { CartsService } from '../carts/index.js';
+import type { CartCheckout } from '../carts/index.js';
 import type { InventoryService } from '../inventory/index.js';
 import type { PaymentsService } from '../payments/index.js';
 
@@ -12,10 +12,10 @@ import type { PaymentsService } from '../payments/index.js';
  */
 export async function recoverStaleCheckouts(
   ctx: ServiceContext,
-  parts: { carts: CartsService; inventory: InventoryService; payments: PaymentsService },
+  parts: { claims: CartCheckout; inventory: InventoryService; payments: PaymentsService },
   logger: Logger,
 ): Promise<number> {
-  const stale = await parts.carts.staleCheckouts(ctx);
+  const stale = await parts.claims.staleClaims(ctx);
   for (const cartId of stale) {
     try {
       const payments = await parts.payments.list(ctx, { limit: 100, cart_id: cartId });
@@ -24,7 +24,7 @@ export async function recoverStaleCheckouts(
       }
       const holds = await parts.inventory.list(ctx, { limit: 100, reference: cartId, status: 'active' });
       for (const r of holds.data) await parts.inventory.release(ctx, r.id);
-      await parts.carts.reopen(ctx, cartId);
+      await parts.claims.reopen(ctx, cartId);
       logger.warn({ cart_id: cartId }, 'recovered a checkout left half-done by a stopped process');
     } catch (err) {
       logger.error({ err, cart_id: cartId }, 'could not recover a stale checkout; will retry');

@@ -2,14 +2,14 @@ import type { Logger } from 'pino';
 import { AppError } from '../../platform/http/errors.js';
 import type { ServiceContext } from '../../platform/http/context.js';
 import type { ModuleDeps } from '../../platform/http/module.js';
-import { CartErrors, customerKey, type CartsService, type PricedCart } from '../carts/index.js';
+import { customerKey, type CartCheckout, type CartsService, type PricedCart } from '../carts/index.js';
 import type { InventoryService } from '../inventory/index.js';
 import type { OrdersService, Order } from '../orders/index.js';
 import type { RegionsService } from '../pricing/index.js';
 import type { PromotionsPort } from '../carts/index.js';
 import { CheckoutErrors } from './checkout.errors.js';
 import type { CheckoutMetrics } from './checkout.metrics.js';
-import type { CheckoutPaymentsPort, CheckoutPromotionsPort } from './checkout.ports.js';
+import type { AuthorizationOutcome, CheckoutPaymentsPort, CheckoutPromotionsPort } from './checkout.ports.js';
 import { checkReady, unavailableCodes } from './checkout.rules.js';
 
 export interface CheckoutInput {
@@ -32,6 +32,7 @@ export class CheckoutService {
     private readonly deps: Pick<ModuleDeps, 'now'> & { logger: Logger },
     private readonly parts: {
       carts: CartsService;
+      claims: CartCheckout;
       regions: RegionsService;
       inventory: InventoryService;
       payments: CheckoutPaymentsPort;
@@ -44,26 +45,23 @@ export class CheckoutService {
   async checkout(ctx: ServiceContext, cartId: string, input: CheckoutInput): Promise<Order> {
     const started = process.hrtime.bigint();
     const undo: { step: string; run: () => Promise<unknown> }[] = [];
-    const { carts, inventory, payments, promotions, orders } = this.parts;
+    const { carts, claims, inventory, payments, promotions, orders } = this.parts;
     let claimed = false;
     try {
-      // 1. validate the cart, and claim it so a second submit cannot start a second checkout
-      const current = await carts.load(ctx, cartId);
-      if (current.cart.status === 'completed') throw new AppError(CartErrors.cartCompleted, `Cart ${cartId} was already checked out as order ${current.cart.order_id ?? ''}.`);
-      checkReady(current);
-      const stale = await carts.staleLines(ctx, current);
-      if (stale.length) {
-        await carts.refreshLines(ctx, cartId, stale);
-        throw new AppError(CheckoutErrors.cartChanged, `Prices or availability changed for ${stale.map((s) => s.item.sku).join(', ')}; the cart now shows what checkout would charge.`);
-      }
-      const data = await carts.claimForCheckout(ctx, cartId, new Date(ctx.now().getTime() + LEASE_MS));
+      // 1. claim the cart, so a second submit cannot start a second checkout; then validate it
+      const data = await claims.claim(ctx, cartId, new Date(ctx.now().getTime() + LEASE_MS));
       claimed = true;
       this.metrics.started.inc();
-      undo.push({ step: 'reopen cart', run: () => carts.reopen(ctx, cartId) });
+      undo.push({ step: 'reopen cart', run: () => claims.reopen(ctx, cartId) });
       checkReady(data);
+      const stale = await claims.staleLines(ctx, data);
+      if (stale.length) {
+        await claims.refreshLines(ctx, cartId, stale);
+        throw new AppError(CheckoutErrors.cartChanged, `Prices or availability changed for ${stale.map((s) => s.item.sku).join(', ')}; the cart now shows what checkout would charge.`);
+      }
 
       // 2. reserve stock
-      const reservation = await inventory.reserve(ctx, { reference: cartId, lines: mergeSkus(data.items), replace: true });
+      const reservation = await inventory.reserve(ctx, { reference: cartId, lines: mergeSkus(data.items) });
       undo.push({ step: 'release stock', run: () => inventory.release(ctx, reservation.id) });
 
       // 3. re-evaluate promotions: every code on the cart must still apply
@@ -81,12 +79,13 @@ export class CheckoutService {
       // 4. authorise, failing over between processors
       const region = await this.parts.regions.regionPricing(ctx.env, data.cart.region_id);
       const captureMethod = region?.region.capture_method ?? 'automatic';
-      const paymentId = priced.totals.total > 0 ? await this.authorize(ctx, priced, input.payment.token, captureMethod, undo) : null;
+      const payment = priced.totals.total > 0 ? await this.authorize(ctx, priced, input.payment.token, captureMethod, undo) : null;
+      const paymentId = payment?.paymentId ?? null;
 
       // 5–8. order, stock, codes and cart in one transaction
       const orderId = ctx.ids('ord');
-      await ctx.db.transaction(async (tx) => {
-        await orders.createFromCart(tx, ctx, { orderId, priced, paymentId, reservationId: reservation.id, status: paymentId ? 'pending' : 'paid' });
+      const order = await ctx.db.transaction(async (tx) => {
+        const created = await orders.createFromCart(tx, ctx, { orderId, priced, paymentId, reservationId: reservation.id, status: !payment || payment.captured ? 'paid' : 'pending' });
         await inventory.commit(ctx, reservation.id, tx);
         const applied = priced.totals.promotions.applied.map((p) => p.promotion_id);
         if (applied.length) {
@@ -97,16 +96,14 @@ export class CheckoutService {
           }
         }
         if (paymentId) await payments.attachOrder(tx, paymentId, orderId);
-        await carts.complete(tx, ctx, cartId, orderId);
+        await claims.complete(tx, ctx, cartId, orderId);
         // TODO(#4): write order.created and payment events to the outbox here, in this transaction
+        return created;
       });
       undo.length = 0;
-
-      // after the order exists, capture where the region captures automatically; a failure leaves the order pending, never lost
-      if (paymentId && captureMethod === 'automatic') await this.captureAndMarkPaid(ctx, paymentId, orderId);
       this.metrics.completed.inc();
       this.metrics.duration.observe({ result: 'completed' }, seconds(started));
-      return await orders.get(ctx, orderId);
+      return order;
     } catch (err) {
       for (const u of undo.reverse()) {
         await u.run().catch((e: unknown) => this.deps.logger.error({ err: e, cart_id: cartId, step: u.step }, 'checkout undo failed'));
@@ -119,12 +116,12 @@ export class CheckoutService {
     }
   }
 
-  private async authorize(ctx: ServiceContext, priced: PricedCart, token: string, captureMethod: 'automatic' | 'manual', undo: { step: string; run: () => Promise<unknown> }[]): Promise<string> {
+  private async authorize(ctx: ServiceContext, priced: PricedCart, token: string, captureMethod: 'automatic' | 'manual', undo: { step: string; run: () => Promise<unknown> }[]): Promise<AuthorizationOutcome> {
     const { cart } = priced.data;
     const result = await this.parts.payments.authorize(ctx, { amount: priced.totals.total, currency: cart.currency, token, captureMethod, cartId: cart.id });
     if (result.outcome === 'authorized') {
-      undo.push({ step: 'void payment', run: () => this.parts.payments.void(ctx, result.paymentId) });
-      return result.paymentId;
+      undo.push({ step: 'reverse payment', run: () => this.parts.payments.reverse(ctx, result.paymentId) });
+      return result;
     }
     if (result.outcome === 'declined') {
       const code = result.declineCode ?? 'card_declined';
@@ -133,16 +130,6 @@ export class CheckoutService {
     if (result.outcome === 'unavailable') throw new AppError(CheckoutErrors.paymentUnavailable, `No payment processor could take the payment now; nothing was charged. Payment ${result.paymentId}.`);
     throw new AppError(CheckoutErrors.paymentUnresolved, `A processor did not answer and could not be asked whether it charged; payment ${result.paymentId} will be reconciled. Do not retry with another key.`);
   }
-
-  private async captureAndMarkPaid(ctx: ServiceContext, paymentId: string, orderId: string): Promise<void> {
-    try {
-      await this.parts.payments.capture(ctx, paymentId);
-      await this.parts.orders.transition(ctx, orderId, 'paid');
-    } catch (err) {
-      this.deps.logger.error({ err, order_id: orderId, payment_id: paymentId }, 'automatic capture failed; the order stays pending');
-    }
-  }
-
 }
 
 function seconds(started: bigint): number {

@@ -22,7 +22,7 @@ const ids = ulidIds();
 
 beforeAll(async () => {
   const database = await createTestDatabase();
-  db = new Database(database.url, 20);
+  db = new Database(database.url, 20, true);
   drop = () => database.drop();
 });
 afterAll(async () => {

@@ -19,7 +19,7 @@ export class OrdersService {
   ) {}
 
   /** Writes the order of a priced cart inside checkout's transaction. */
-  async createFromCart(tx: Queryable, ctx: ServiceContext, input: { orderId: string; priced: PricedCart; paymentId: string | null; reservationId: string | null; status: OrderStatus }): Promise<void> {
+  async createFromCart(tx: Queryable, ctx: ServiceContext, input: { orderId: string; priced: PricedCart; paymentId: string | null; reservationId: string | null; status: OrderStatus }): Promise<Order> {
     const { cart, items } = input.priced.data;
     const { totals } = input.priced;
     const lineTotals = new Map(totals.lines.map((l) => [l.id, l]));
@@ -44,34 +44,33 @@ export class OrdersService {
       };
     });
     const shipping = input.priced.shipping;
-    await repo.insertOrder(
-      tx,
-      {
-        id: input.orderId,
-        cart_id: cart.id,
-        status: input.status,
-        region_id: cart.region_id,
-        currency: cart.currency,
-        email: cart.email,
-        customer_id: cart.customer_id,
-        shipping_address: cart.shipping_address,
-        billing_address: cart.billing_address,
-        shipping_method: shipping && { option_id: shipping.option.id, name: shipping.option.name, amount: shipping.amount },
-        promotions: totals.promotions.applied,
-        subtotal: totals.subtotal,
-        discount_total: totals.discount_total,
-        shipping_total: totals.shipping_total,
-        shipping_discount: totals.shipping_discount,
-        tax_total: totals.tax_total,
-        tax_inclusive: totals.tax_inclusive,
-        total: totals.total,
-        payment_id: input.paymentId,
-        reservation_id: input.reservationId,
-        metadata: cart.metadata,
-      },
-      lines,
-      ctx.now(),
-    );
+    const row: Omit<repo.OrderRow, 'amount_refunded' | 'canceled_at' | 'created_at' | 'updated_at'> = {
+      id: input.orderId,
+      cart_id: cart.id,
+      status: input.status,
+      region_id: cart.region_id,
+      currency: cart.currency,
+      email: cart.email,
+      customer_id: cart.customer_id,
+      shipping_address: cart.shipping_address,
+      billing_address: cart.billing_address,
+      shipping_method: shipping && { option_id: shipping.option.id, name: shipping.option.name, amount: shipping.amount },
+      promotions: totals.promotions.applied,
+      subtotal: totals.subtotal,
+      discount_total: totals.discount_total,
+      shipping_total: totals.shipping_total,
+      shipping_discount: totals.shipping_discount,
+      tax_total: totals.tax_total,
+      tax_inclusive: totals.tax_inclusive,
+      total: totals.total,
+      payment_id: input.paymentId,
+      reservation_id: input.reservationId,
+      metadata: cart.metadata,
+    };
+    const now = ctx.now();
+    await repo.insertOrder(tx, row, lines, now);
+    // what was written, presented without reading it back
+    return presentOrder({ order: { ...row, amount_refunded: 0, canceled_at: null, created_at: now, updated_at: now }, lines });
   }
 
   private async load(ctx: ServiceContext, id: string, db: Queryable = ctx.db, lock = false): Promise<repo.OrderWithLines> {

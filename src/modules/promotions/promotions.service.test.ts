@@ -21,7 +21,7 @@ let ctx: ServiceContext;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  db = new Database(database.url, 12);
+  db = new Database(database.url, 12, true);
   env = db.forEnv('test');
   const bus = new InvalidationBus(database.url); // not started: local delivery is enough in one process
   service = new PromotionsService({ bus, ids: ulidIds(), now: () => new Date() }, new PromotionMetrics(new Metrics(false).registry));

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import { withSpan } from '../observability/tracing.js';
 
@@ -45,21 +46,35 @@ function tracedQuery(target: pg.Pool | pg.PoolClient, env: Environment) {
     );
 }
 
+/**
+ * Set while a transaction's callback runs. Code inside it that takes a second pool connection
+ * (a query on the pool, or another transaction) can deadlock the pool under load: every
+ * connection held by a transaction waiting for one more. In strict mode (the tests) that is an error.
+ */
+const insideTransaction = new AsyncLocalStorage<boolean>();
+
+function refuseNested(env: Environment): void {
+  if (insideTransaction.getStore()) throw new Error(`a ${env} pool connection was requested inside a transaction; use the transaction's own client`);
+}
+
 class PoolEnvDb implements EnvDb {
   readonly query: EnvDb['query'];
   constructor(
     readonly env: Environment,
     private readonly pool: pg.Pool,
+    private readonly strict: boolean,
   ) {
-    this.query = tracedQuery(pool, env);
+    const query = tracedQuery(pool, env);
+    this.query = strict ? (sql, params, name) => (refuseNested(env), query(sql, params, name)) : query;
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    if (this.strict) refuseNested(this.env);
     const client = await this.pool.connect();
     const tx: Queryable = { query: tracedQuery(client, this.env) };
     try {
       await client.query('BEGIN');
-      const result = await fn(tx);
+      const result = this.strict ? await insideTransaction.run(true, () => fn(tx)) : await fn(tx);
       await client.query('COMMIT');
       return result;
     } catch (err) {
@@ -82,9 +97,14 @@ export class Database {
   /** A pool with no schema pinned, for migrations and maintenance. */
   readonly admin: pg.Pool;
 
+  /**
+   * @param strictTransactions throw when code inside a transaction takes a second connection
+   *   (see `insideTransaction`); the tests turn it on.
+   */
   constructor(
     readonly url: string,
     poolSize = 10,
+    strictTransactions = false,
   ) {
     this.admin = new pg.Pool({ connectionString: url, max: 2 });
     this.admin.on('error', () => undefined);
@@ -95,7 +115,7 @@ export class Database {
       const pool = new pg.Pool({ connectionString: url, max: poolSize, options });
       pool.on('error', () => undefined); // an idle client dropped by the server; the pool replaces it
       this.pools.set(env, pool);
-      this.envs.set(env, new PoolEnvDb(env, pool));
+      this.envs.set(env, new PoolEnvDb(env, pool, strictTransactions));
     }
   }
 
