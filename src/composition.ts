@@ -50,6 +50,7 @@ export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) 
   const checkout = createCheckoutModule(deps, {
     carts: carts.carts,
     claims: carts.checkout,
+    abandonment: carts.abandonment,
     regions: pricing.regions,
     inventory: inventory.service,
     orders: orders.orders,

@@ -30,6 +30,8 @@ export interface Config {
   payments: PaymentsConfig;
   /** How long an untouched cart lives; every change extends it. */
   cartTtlSeconds: number;
+  /** An open cart with items untouched this long counts as abandoned (once) in the metrics. */
+  cartAbandonAfterSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -147,5 +149,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reservationTtlSeconds: int(env, 'TESSERA_RESERVATION_TTL_SECONDS', 900, 1),
     payments: parsePayments(env),
     cartTtlSeconds: int(env, 'TESSERA_CART_TTL_SECONDS', 7 * 24 * 3600, 60),
+    cartAbandonAfterSeconds: int(env, 'TESSERA_CART_ABANDON_AFTER_SECONDS', 3600, 60),
   };
 }

@@ -28,5 +28,6 @@ export function scheduleJobs(scheduler: Scheduler, deps: { db: Database; ids: Id
   );
   scheduler.every('payments.recover', 60_000, () => modules.payments.jobs.recover());
   scheduler.every('payments.reconcile', 60 * 60_000, () => modules.payments.jobs.reconcile());
+  scheduler.every('carts.mark_abandoned', 5 * 60_000, () => perEnv(db, ids, (ctx) => modules.carts.abandonment.markAbandoned(ctx)));
   scheduler.every('carts.purge_expired', 60 * 60_000, () => perEnv(db, ids, (ctx) => modules.carts.carts.purgeExpired(ctx)));
 }

@@ -140,4 +140,27 @@ describe('checkout', () => {
     expect((await t.call('GET', `/v1/carts/${cartId}`)).json().items[0].unit_amount).toBe(1200);
     expect((await checkout(t, cartId)).statusCode).toBe(201);
   });
+
+  it('counts checkouts started, completed and failed by reason, with their duration', async () => {
+    const value = async (name: string, labels: Record<string, string> = {}) => {
+      const base = name.replace(/_count$/, '');
+      const m = await t.metrics.registry.getSingleMetric(base)?.get();
+      const values = (m?.values ?? []) as { labels: Record<string, unknown>; value: number; metricName?: string }[];
+      return values
+        .filter((v) => (v.metricName ?? base) === name && Object.entries(labels).every(([k, l]) => String(v.labels[k]) === l))
+        .reduce((sum, v) => sum + v.value, 0);
+    };
+    const before = {
+      started: await value('tessera_checkouts_started_total'),
+      completed: await value('tessera_checkouts_completed_total'),
+      declined: await value('tessera_checkouts_failed_total', { reason: 'payment_declined' }),
+      timed: await value('tessera_checkout_duration_seconds_count', { result: 'completed' }),
+    };
+    expect((await checkout(t, await readyCart(t, store, { country }))).statusCode).toBe(201);
+    expect((await checkout(t, await readyCart(t, store, { country }), 'tok_decline')).statusCode).toBe(402);
+    expect(await value('tessera_checkouts_started_total')).toBe(before.started + 2);
+    expect(await value('tessera_checkouts_completed_total')).toBe(before.completed + 1);
+    expect(await value('tessera_checkouts_failed_total', { reason: 'payment_declined' })).toBe(before.declined + 1);
+    expect(await value('tessera_checkout_duration_seconds_count', { result: 'completed' })).toBe(before.timed + 1);
+  });
 });

@@ -16,6 +16,9 @@ export interface CartRow {
   metadata: Record<string, string>;
   order_id: string | null;
   checkout_lease_until: Date | null;
+  /** What the last cart requests took (ms), written in batches by CartLatencyRecorder. */
+  latency_ms: number[];
+  abandoned_at: Date | null;
   expires_at: Date;
   created_at: Date;
   updated_at: Date;
@@ -164,4 +167,20 @@ export async function staleCheckouts(db: Queryable, now: Date, limit: number): P
 export async function cartFacts(db: Queryable, id: string): Promise<{ region_id: string; currency: string } | undefined> {
   const { rows } = await db.query<{ region_id: string; currency: string }>('SELECT region_id, currency FROM carts WHERE id = $1', [id], 'carts_facts');
   return rows[0];
+}
+
+/**
+ * Marks open carts with lines, untouched since `before`, as abandoned (once each) and returns the
+ * latencies their shoppers saw. SKIP LOCKED: a cart being changed right now is not abandoned.
+ */
+export async function markAbandoned(db: Queryable, before: Date, now: Date, limit: number): Promise<number[][]> {
+  const { rows } = await db.query<{ latency_ms: number[] }>(
+    `UPDATE carts SET abandoned_at = $2 WHERE id IN (
+       SELECT c.id FROM carts c
+       WHERE c.status = 'open' AND c.abandoned_at IS NULL AND c.updated_at < $1 AND EXISTS (SELECT 1 FROM cart_items i WHERE i.cart_id = c.id)
+       ORDER BY c.updated_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+     RETURNING latency_ms`,
+    [before, now, limit],
+  );
+  return rows.map((r) => r.latency_ms);
 }

@@ -3,6 +3,7 @@ import { privateNoStore } from '../../platform/http/caching.js';
 import { serviceContext, type ModuleDeps } from '../../platform/http/module.js';
 import { IdParam } from '../../platform/http/schemas.js';
 import { Cart, CartCreate, CartPatch, CartShippingOption, ItemAdd, ItemPatch } from './carts.schemas.js';
+import type { CartLatencyRecorder } from './carts.latency.js';
 import type { CartsService } from './carts.service.js';
 
 const READ = { auth: { scopes: ['carts:read'] } } as const;
@@ -14,9 +15,18 @@ const Gone = { 410: { $ref: 'Problem#' } } as const;
 const CartReply = { 200: Type.Ref(Cart), ...Gone };
 
 /** Cart routes, for storefronts (publishable key) and operators. Carts are never cached. */
-export function cartsRoutes(deps: ModuleDeps, carts: CartsService): FastifyPluginAsyncTypebox {
+export function cartsRoutes(deps: ModuleDeps, carts: CartsService, latency: CartLatencyRecorder): FastifyPluginAsyncTypebox {
+  /** The id of a cart created by a request, for the latency hook (other routes carry it in the path). */
+  const created = new WeakMap<object, string>();
   return async (app) => {
     app.addHook('onRequest', privateNoStore);
+    // every cart request's latency, for abandonment by latency bucket (written in batches, off the request path)
+    app.addHook('onResponse', (request, reply, done) => {
+      const id = (request.params as { id?: string } | undefined)?.id ?? created.get(request);
+      const env = request.ctx.credential?.env;
+      if (id && env && reply.statusCode < 400) latency.record(env, id, reply.elapsedTime);
+      done();
+    });
 
     app.post(
       '/v1/carts',
@@ -30,7 +40,11 @@ export function cartsRoutes(deps: ModuleDeps, carts: CartsService): FastifyPlugi
           response: { 201: Type.Ref(Cart) },
         },
       },
-      async (request, reply) => reply.code(201).send(await carts.create(serviceContext(request, deps), request.body)),
+      async (request, reply) => {
+        const cart = await carts.create(serviceContext(request, deps), request.body);
+        created.set(request, cart.id);
+        return reply.code(201).send(cart);
+      },
     );
     app.get(
       '/v1/carts/:id',

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { AppError } from '../../platform/http/errors.js';
 import type { ServiceContext } from '../../platform/http/context.js';
 import type { ModuleDeps } from '../../platform/http/module.js';
-import { customerKey, type CartCheckout, type CartsService, type PricedCart } from '../carts/index.js';
+import { customerKey, type CartAbandonment, type CartCheckout, type CartsService, type PricedCart } from '../carts/index.js';
 import type { InventoryService } from '../inventory/index.js';
 import type { OrdersService, Order } from '../orders/index.js';
 import type { RegionsService } from '../pricing/index.js';
@@ -33,6 +33,7 @@ export class CheckoutService {
     private readonly parts: {
       carts: CartsService;
       claims: CartCheckout;
+      abandonment: CartAbandonment;
       regions: RegionsService;
       inventory: InventoryService;
       payments: CheckoutPaymentsPort;
@@ -101,6 +102,7 @@ export class CheckoutService {
         return created;
       });
       undo.length = 0;
+      this.parts.abandonment.checkedOut(ctx.env, data.cart);
       this.metrics.completed.inc();
       this.metrics.duration.observe({ result: 'completed' }, seconds(started));
       return order;
