@@ -149,4 +149,24 @@ describe('carts', () => {
     const cart = await newCart();
     expect((await t.call('GET', `/v1/carts/${cart.id}`, { key: t.keys.liveSecret })).statusCode).toBe(404);
   });
+
+  it('holds at most 10000 units per line and 100 lines, even under concurrent adds', async () => {
+    const cart = await newCart({ items: [{ sku: store.skus[0], quantity: 9_999 }] });
+    const over = await t.call('POST', `/v1/carts/${cart.id}/items`, { key: t.keys.publishable, body: { sku: store.skus[0], quantity: 2 } });
+    expect(over.statusCode).toBe(422);
+    expect(over.json()).toMatchObject({ code: 'too_many_items', errors: [{ pointer: '/quantity' }] });
+
+    const skus: string[] = [];
+    for (let i = 0; i < 104; i += 8) {
+      const made = await Promise.all(
+        Array.from({ length: 8 }, (_, j) => t.call('POST', '/v1/products', { body: { title: `Line ${i + j}`, status: 'published', variants: [{ sku: `LINE-${cart.id.slice(-8)}-${i + j}`, prices: [{ currency: 'USD', amount: 100 }] }] } })),
+      );
+      skus.push(...made.map((r) => r.json().variants[0].sku as string));
+    }
+    const big = await newCart({ items: skus.slice(0, 95).map((sku) => ({ sku, quantity: 1 })) });
+    const adds = await Promise.all(skus.slice(95).map((sku) => t.call('POST', `/v1/carts/${big.id}/items`, { key: t.keys.publishable, body: { sku, quantity: 1 } })));
+    expect(adds.filter((r) => r.statusCode === 200)).toHaveLength(5);
+    for (const r of adds.filter((x) => x.statusCode !== 200)) expect(r.json().code).toBe('too_many_items');
+    expect((await t.call('GET', `/v1/carts/${big.id}`, { key: t.keys.publishable })).json().items).toHaveLength(100);
+  });
 });

@@ -119,6 +119,36 @@ export async function upsertItem(tx: Queryable, item: ItemWrite, now: Date): Pro
   );
 }
 
+/**
+ * Adds a line to an open, unexpired cart (or adds to the quantity of the same variant's line) and
+ * extends the cart's life, in one statement: the cart row is locked by the statement, so adds to
+ * one cart serialise. Returns the cart and whether the line is new; undefined when the cart is not
+ * open. A line above 10000 units violates the table's CHECK (SQLSTATE 23514).
+ */
+export async function addItemToOpenCart(db: Queryable, item: ItemWrite, now: Date, expiresAt: Date): Promise<{ cart: CartRow; inserted: boolean; line_id: string } | undefined> {
+  const { rows } = await db.query<CartRow & { inserted: boolean; line_id: string }>(
+    `WITH c AS (
+       SELECT id FROM carts WHERE id = $2 AND status = 'open' AND expires_at > $13 FOR UPDATE
+     ), line AS (
+       INSERT INTO cart_items (id, cart_id, variant_id, product_id, sku, title, unit_amount, quantity, weight_grams, category_ids, seller_id, metadata, created_at, updated_at)
+       SELECT $1, c.id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13 FROM c
+       ON CONFLICT (cart_id, variant_id) DO UPDATE SET
+         quantity = cart_items.quantity + EXCLUDED.quantity, unit_amount = EXCLUDED.unit_amount, title = EXCLUDED.title,
+         weight_grams = EXCLUDED.weight_grams, category_ids = EXCLUDED.category_ids, seller_id = EXCLUDED.seller_id,
+         metadata = cart_items.metadata || EXCLUDED.metadata, updated_at = EXCLUDED.updated_at
+       RETURNING id, (xmax = 0) AS inserted
+     )
+     UPDATE carts SET expires_at = $14, updated_at = $13 FROM line WHERE carts.id = $2
+     RETURNING carts.*, line.inserted, line.id AS line_id`,
+    [item.id, item.cart_id, item.variant_id, item.product_id, item.sku, item.title, item.unit_amount, item.quantity, item.weight_grams, item.category_ids, item.seller_id, item.metadata, now, expiresAt],
+    'carts_add_item',
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const { inserted, line_id, ...cart } = row;
+  return { cart, inserted, line_id };
+}
+
 export async function updateItem(tx: Queryable, cartId: string, itemId: string, fields: { quantity?: number; metadata?: Record<string, string>; unit_amount?: number }, now: Date): Promise<boolean> {
   const set = setClause(fields, 4);
   const { rowCount } = await tx.query(`UPDATE cart_items SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $3 WHERE cart_id = $1 AND id = $2`, [cartId, itemId, now, ...set.values]);

@@ -157,13 +157,33 @@ export class CartsService {
     });
   }
 
+  /**
+   * Adds a line in one statement (no transaction). A new line that makes the cart exceed 100
+   * lines (possible only with concurrent adds) is taken back out and added again on the exact,
+   * locked path, so a cart never keeps more than 100 and no add is refused while there is room.
+   */
   async addItem(ctx: ServiceContext, id: string, item: ItemAdd): Promise<Cart> {
     const [line] = await this.resolveItems(ctx, [item], (await this.cartFacts(ctx, id)).currency, '');
     if (!line) throw new AppError(CartErrors.variantUnavailable, 'No item given.');
+    const added = await repo.addItemToOpenCart(ctx.db, { ...line, cart_id: id }, ctx.now(), this.expiry(ctx)).catch((err: unknown) => {
+      if ((err as { code?: string }).code === '23514') throw new AppError(CartErrors.tooManyItems, 'A line holds at most 10000 units.', [{ detail: 'Too many units.', pointer: '/quantity' }]);
+      throw err;
+    });
+    if (!added) return this.refuse(ctx, id);
+    const items = await repo.loadItems(ctx.db, id);
+    if (added.inserted && items.length > MAX_LINES) {
+      // concurrent adds near the limit: take this line back out and decide again under the cart's lock
+      await repo.deleteItem(ctx.db, id, added.line_id);
+      return this.addItemSerialized(ctx, id, line);
+    }
+    return presentCart(await this.price(ctx, { cart: added.cart, items }));
+  }
+
+  /** The exact path: count the lines under the cart's row lock, then add. */
+  private async addItemSerialized(ctx: ServiceContext, id: string, line: Omit<repo.ItemWrite, 'cart_id'>): Promise<Cart> {
     const priced = await this.mutate(ctx, id, async (tx, data) => {
       const existing = data.items.find((i) => i.variant_id === line.variant_id);
       if (!existing && data.items.length >= MAX_LINES) throw new AppError(CartErrors.tooManyItems, `A cart holds at most ${MAX_LINES} lines.`);
-      if (existing && existing.quantity + line.quantity > 10_000) throw new AppError(CartErrors.tooManyItems, 'A line holds at most 10000 units.', [{ detail: 'Too many units.', pointer: '/quantity' }]);
       await repo.upsertItem(tx, { ...line, cart_id: id }, ctx.now());
       return { itemsChanged: true };
     });
