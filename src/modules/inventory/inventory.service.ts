@@ -4,25 +4,30 @@ import type { ServiceContext } from '../../platform/http/context.js';
 import { AppError } from '../../platform/http/errors.js';
 import { toList, type List } from '../../platform/http/pagination.js';
 import type { ModuleDeps } from '../../platform/http/module.js';
-import { allocate, mergeLines, type RequestedLine } from './inventory.allocation.js';
+import type { RequestedLine } from './inventory.allocation.js';
 import { InventoryErrors, OutOfStockError } from './inventory.errors.js';
 import type { Availability, Reservation, ReservationStatus } from './inventory.schemas.js';
+import * as holds from './holds.repo.js';
 import * as levels from './levels.repo.js';
 import type { StockLevelsService } from './levels.service.js';
 import * as repo from './reservations.repo.js';
 import { releaseExpiredReservations, type ExpiryOptions } from './reservations.expiry.js';
-import { assertCommittable, checkReserveInput, planRestock, presentReservation, type ReserveInput } from './reservations.rules.js';
+import { reserveStock } from './reservations.reserve.js';
+import { assertCommittable, planRestock, presentReservation, type ReserveInput } from './reservations.rules.js';
 
-/** Two-key advisory lock space of reserve-with-replace, apart from the jobs' one-key locks. */
-const REFERENCE_LOCK_SPACE = 7274;
+/** The actor and request a settlement records on its ledger rows. */
+function who(ctx: ServiceContext): { actor: string | null; requestId: string | null } {
+  return { actor: ctx.actor?.id ?? null, requestId: ctx.requestId || null };
+}
 
 type Outcome = 'reserved' | 'out_of_stock' | 'committed' | 'released' | 'expired' | 'restocked';
 
 /**
  * Stock reservations for checkout, and the availability it reads. The promise: never oversell.
  * Every transaction that changes stock levels locks them first, all in one (sku, location) order,
- * so concurrent checkouts queue on the rows they share and never deadlock; and the table's CHECK
- * (reserved ≤ on_hand) stands behind the code.
+ * so concurrent checkouts queue on the rows they share and never deadlock (a one-level reservation
+ * takes its single lock inside one statement); and the table's CHECK (reserved ≤ on_hand) stands
+ * behind the code. The hot calls cost few round trips: see `holds.repo.ts`.
  *
  * The checkout sequence: `reserve` when checkout starts → `release` on any failure → `commit` in
  * the transaction that creates the order. `restock` puts units back when an order is canceled.
@@ -52,47 +57,8 @@ export class InventoryService {
    *   const r = await inventory.reserve(ctx, { reference: cart.id, lines: [{ sku: 'TEE-M', quantity: 2 }] });
    */
   async reserve(ctx: ServiceContext, input: ReserveInput): Promise<Reservation> {
-    checkReserveInput(input);
-    const requested = mergeLines(input.lines);
-    const now = ctx.now();
-    const expiresAt = new Date(now.getTime() + (input.ttlSeconds ?? this.deps.defaultTtlSeconds) * 1000);
     try {
-      const reservation = await ctx.db.transaction(async (tx) => {
-        let replaced: repo.ReservationRow[] = [];
-        let replacedLines: repo.TrackedLine[] = [];
-        if (input.replace) {
-          // Serializes reserves of one reference, so two restarts cannot both keep a hold.
-          await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [REFERENCE_LOCK_SPACE, input.reference]);
-          replaced = await repo.lockActiveByReference(tx, input.reference);
-          replacedLines = repo.trackedLines(await repo.linesOf(tx, replaced.map((r) => r.id)));
-        }
-        const untracked = await levels.untrackedSkus(tx, requested.map((r) => r.sku));
-        const tracked = requested.filter((r) => !untracked.has(r.sku));
-        const locked = await levels.lockLevels(tx, [...new Set([...tracked.map((r) => r.sku), ...replacedLines.map((l) => l.sku)])].sort());
-        // The replaced holds are given back first, so the new hold can reuse their units.
-        const giveBack = new Map<string, number>();
-        for (const l of replacedLines) {
-          const key = levels.levelKey(l.sku, l.location_id);
-          giveBack.set(key, (giveBack.get(key) ?? 0) + l.quantity);
-        }
-        const snapshot = locked.filter((l) => l.active).map((l) => ({ ...l, reserved: l.reserved - (giveBack.get(levels.levelKey(l.sku, l.location_id)) ?? 0) }));
-        const result = allocate(tracked, snapshot);
-        if (!result.ok) throw new OutOfStockError(result.shortages);
-        await levels.applyLevelDeltas(
-          tx,
-          [
-            ...replacedLines.map((l) => ({ sku: l.sku, location_id: l.location_id, on_hand: 0, reserved: -l.quantity })),
-            ...result.allocations.map((a) => ({ sku: a.sku, location_id: a.location_id, on_hand: 0, reserved: a.quantity })),
-          ],
-          now,
-        );
-        if (replaced.length) await repo.setStatus(tx, replaced.map((r) => r.id), 'released', now);
-        const row = await repo.insertReservation(tx, { id: ctx.ids('res'), reference: input.reference, status: 'active', expires_at: expiresAt }, now);
-        const lines = requested.flatMap((r): { sku: string; location_id: string | null; quantity: number }[] =>
-          untracked.has(r.sku) ? [{ sku: r.sku, location_id: null, quantity: r.quantity }] : result.allocations.filter((a) => a.sku === r.sku),
-        );
-        return presentReservation(row, await repo.insertLines(tx, row.id, lines));
-      });
+      const reservation = await reserveStock(ctx, input, this.deps.defaultTtlSeconds);
       this.count('reserved');
       return reservation;
     } catch (err) {
@@ -107,14 +73,21 @@ export class InventoryService {
    */
   async release(ctx: ServiceContext, reservationId: string, tx?: Queryable): Promise<Reservation> {
     return this.inTransaction(ctx, tx, async (q) => {
-      const row = await this.lockReservation(q, reservationId);
-      const lines = await repo.linesOf(q, [row.id]);
+      const { row, lines } = await this.lockWithLines(q, reservationId);
       if (row.status !== 'active') return presentReservation(row, lines);
       const now = ctx.now();
       const held = repo.trackedLines(lines);
-      await levels.lockLevels(q, [...new Set(held.map((l) => l.sku))].sort());
-      await levels.applyLevelDeltas(q, held.map((l) => ({ sku: l.sku, location_id: l.location_id, on_hand: 0, reserved: -l.quantity })), now);
-      await repo.setStatus(q, [row.id], 'released', now);
+      await holds.settleReservations(
+        q,
+        {
+          reservationIds: [row.id],
+          status: 'released',
+          deltas: held.map((l) => ({ sku: l.sku, location_id: l.location_id, on_hand: 0, reserved: -l.quantity })),
+          ledger: [],
+          ...who(ctx),
+        },
+        now,
+      );
       this.count('released');
       return presentReservation({ ...row, status: 'released', updated_at: now }, lines);
     });
@@ -129,15 +102,21 @@ export class InventoryService {
    */
   async commit(ctx: ServiceContext, reservationId: string, tx?: Queryable): Promise<Reservation> {
     return this.inTransaction(ctx, tx, async (q) => {
-      const row = await this.lockReservation(q, reservationId);
+      const { row, lines } = await this.lockWithLines(q, reservationId);
       assertCommittable(row);
       const now = ctx.now();
-      const lines = await repo.linesOf(q, [row.id]);
       const held = repo.trackedLines(lines);
-      await levels.lockLevels(q, [...new Set(held.map((l) => l.sku))].sort());
-      const after = await levels.applyLevelDeltas(q, held.map((l) => ({ sku: l.sku, location_id: l.location_id, on_hand: -l.quantity, reserved: -l.quantity })), now);
-      await levels.insertAdjustments(q, held.map((l) => this.ledgerRow(ctx, 'commit', l.sku, l.location_id, -l.quantity, after, row.id, null, now)));
-      await repo.setStatus(q, [row.id], 'committed', now);
+      await holds.settleReservations(
+        q,
+        {
+          reservationIds: [row.id],
+          status: 'committed',
+          deltas: held.map((l) => ({ sku: l.sku, location_id: l.location_id, on_hand: -l.quantity, reserved: -l.quantity })),
+          ledger: held.map((l) => ({ id: ctx.ids('sadj'), sku: l.sku, location_id: l.location_id, delta: -l.quantity, reservation_id: row.id })),
+          ...who(ctx),
+        },
+        now,
+      );
       this.count('committed');
       return presentReservation({ ...row, status: 'committed', updated_at: now }, lines);
     });
@@ -204,6 +183,13 @@ export class InventoryService {
 
   private inTransaction<T>(ctx: ServiceContext, tx: Queryable | undefined, fn: (q: Queryable) => Promise<T>): Promise<T> {
     return tx ? fn(tx) : ctx.db.transaction(fn);
+  }
+
+  /** Locks the reservation row and reads its lines: every status change takes this lock first, then stock levels. */
+  private async lockWithLines(q: Queryable, id: string): Promise<repo.ReservationWithLines> {
+    const found = await repo.lockWithLines(q, id);
+    if (!found) throw new AppError(InventoryErrors.reservationNotFound, `No reservation ${id}.`);
+    return found;
   }
 
   /** Locks the reservation row: every status change takes this lock first, then stock levels. */

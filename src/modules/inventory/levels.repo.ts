@@ -14,8 +14,8 @@ const LEVEL_COLUMNS = 'l.sku, l.location_id, l.on_hand, l.reserved, s.active, l.
 
 /**
  * Locks every stock level of `skus`, in (sku, location) order. Every transaction that changes
- * stock levels of several SKUs locks them through here first, so they all take row locks in one
- * order and never deadlock on each other.
+ * stock levels of several SKUs locks them in this order first (here, in `lockLevelsForReserve` or
+ * in `holds.settleReservations`), so they all take row locks in one order and never deadlock.
  */
 export async function lockLevels(tx: Queryable, skus: readonly string[]): Promise<LevelRow[]> {
   if (!skus.length) return [];
@@ -25,6 +25,39 @@ export async function lockLevels(tx: Queryable, skus: readonly string[]): Promis
     [skus],
   );
   return rows;
+}
+
+/** Stock levels locked for a reservation, and which of the SKUs asked about are untracked. */
+export interface LockedForReserve {
+  levels: LevelRow[];
+  untracked: Set<string>;
+}
+
+// The locks are taken inside the MATERIALIZED CTE, above its sort, so in (sku, location) order as
+// in `lockLevels`; the outer query reads it to the end, so every level of `skus` is locked. The
+// untracked SKUs come back in the same round trip: UNION cannot carry FOR UPDATE itself, hence the CTE.
+const LOCK_FOR_RESERVE = `WITH locked AS MATERIALIZED (
+  SELECT ${LEVEL_COLUMNS} FROM stock_levels l JOIN stock_locations s ON s.id = l.location_id
+  WHERE l.sku = ANY($1::text[]) ORDER BY l.sku, l.location_id FOR UPDATE OF l
+)
+SELECT sku, location_id, on_hand, reserved, active, updated_at, false AS untracked FROM locked
+UNION ALL
+SELECT sku, NULL, NULL, NULL, NULL, NULL, true FROM inventory_items WHERE sku = ANY($1::text[]) AND NOT tracked`;
+
+/**
+ * `lockLevels` and `untrackedSkus` in one round trip: locks every stock level of `skus` (tracked
+ * or not: locking an untracked SKU's levels is harmless) in (sku, location) order.
+ */
+export async function lockLevelsForReserve(tx: Queryable, skus: readonly string[]): Promise<LockedForReserve> {
+  // An untracked row's level columns are null; the type names only what each kind of row carries.
+  type Row = (LevelRow & { untracked: false }) | { sku: string; untracked: true };
+  const { rows } = await tx.query<Row>(LOCK_FOR_RESERVE, [skus], 'inventory_lock_for_reserve');
+  const out: LockedForReserve = { levels: [], untracked: new Set() };
+  for (const r of rows) {
+    if (r.untracked) out.untracked.add(r.sku);
+    else out.levels.push({ sku: r.sku, location_id: r.location_id, on_hand: r.on_hand, reserved: r.reserved, active: r.active, updated_at: r.updated_at });
+  }
+  return out;
 }
 
 /** One page of the stock levels at a location, by SKU. */
@@ -76,19 +109,28 @@ export interface LevelDelta {
 }
 
 /**
- * Applies deltas to levels the caller has locked. Deltas of the same level are added up first:
- * an `UPDATE … FROM` applies only one of several matching source rows. Returns the new on_hand
- * per level. The table's CHECKs (reserved between 0 and on_hand) refuse any change that would
- * oversell, so a bug here fails loudly instead of selling stock twice.
+ * Adds up the deltas of each level and drops those that come to nothing: an `UPDATE … FROM`
+ * applies only one of several source rows matching the same level, so every statement that
+ * applies deltas takes them merged.
  */
-export async function applyLevelDeltas(tx: Queryable, deltas: readonly LevelDelta[], now: Date): Promise<Map<string, number>> {
+export function mergeLevelDeltas(deltas: readonly LevelDelta[]): LevelDelta[] {
   const merged = new Map<string, LevelDelta>();
   for (const d of deltas) {
     const key = levelKey(d.sku, d.location_id);
     const m = merged.get(key);
     merged.set(key, m ? { ...m, on_hand: m.on_hand + d.on_hand, reserved: m.reserved + d.reserved } : { ...d });
   }
-  const list = [...merged.values()].filter((d) => d.on_hand !== 0 || d.reserved !== 0);
+  return [...merged.values()].filter((d) => d.on_hand !== 0 || d.reserved !== 0);
+}
+
+/**
+ * Applies deltas to levels the caller has locked. Deltas of the same level are added up first:
+ * an `UPDATE … FROM` applies only one of several matching source rows. Returns the new on_hand
+ * per level. The table's CHECKs (reserved between 0 and on_hand) refuse any change that would
+ * oversell, so a bug here fails loudly instead of selling stock twice.
+ */
+export async function applyLevelDeltas(tx: Queryable, deltas: readonly LevelDelta[], now: Date): Promise<Map<string, number>> {
+  const list = mergeLevelDeltas(deltas);
   if (!list.length) return new Map();
   const { rows } = await tx.query<{ sku: string; location_id: string; on_hand: number }>(
     `UPDATE stock_levels l SET on_hand = l.on_hand + v.on_hand, reserved = l.reserved + v.reserved, updated_at = $5

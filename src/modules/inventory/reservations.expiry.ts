@@ -1,6 +1,6 @@
 import { ENVIRONMENTS, type Database, type EnvDb, type Environment } from '../../platform/db/database.js';
-import { applyLevelDeltas, lockLevels } from './levels.repo.js';
-import { claimExpired, linesOf, setStatus, trackedLines } from './reservations.repo.js';
+import { settleReservations } from './holds.repo.js';
+import { claimExpired, linesOf, trackedLines } from './reservations.repo.js';
 
 export interface ExpiryOptions {
   /** Reservations released per transaction. */
@@ -26,10 +26,9 @@ export async function releaseExpiredReservations(db: EnvDb, now: Date, options: 
       if (!claimed.length) return 0;
       const ids = claimed.map((r) => r.id);
       const lines = trackedLines(await linesOf(tx, ids));
-      // Levels are locked in the one (sku, location) order every stock writer uses: no deadlocks.
-      await lockLevels(tx, [...new Set(lines.map((l) => l.sku))].sort());
-      await applyLevelDeltas(tx, lines.map((l) => ({ sku: l.sku, location_id: l.location_id, on_hand: 0, reserved: -l.quantity })), now);
-      await setStatus(tx, ids, 'expired', now);
+      // The settlement locks the levels in the one (sku, location) order every stock writer uses: no deadlocks.
+      const deltas = lines.map((l) => ({ sku: l.sku, location_id: l.location_id, on_hand: 0, reserved: -l.quantity }));
+      await settleReservations(tx, { reservationIds: ids, status: 'expired', deltas, ledger: [], actor: null, requestId: null }, now);
       return claimed.length;
     });
     total += released;

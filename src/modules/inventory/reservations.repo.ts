@@ -29,29 +29,44 @@ export function trackedLines(lines: readonly LineRow[]): TrackedLine[] {
 
 const COLUMNS = 'id, reference, status, expires_at, created_at, updated_at';
 
-export async function insertReservation(tx: Queryable, r: Omit<ReservationRow, 'created_at' | 'updated_at'>, now: Date): Promise<ReservationRow> {
-  const { rows } = await tx.query<ReservationRow>(
-    `INSERT INTO reservations (id, reference, status, expires_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING ${COLUMNS}`,
-    [r.id, r.reference, r.status, r.expires_at, now],
-  );
-  return rows[0]!;
-}
-
-export async function insertLines(tx: Queryable, reservationId: string, lines: readonly Omit<LineRow, 'reservation_id' | 'position' | 'restocked'>[]): Promise<LineRow[]> {
-  if (!lines.length) return [];
-  const { rows } = await tx.query<LineRow>(
-    `INSERT INTO reservation_lines (reservation_id, position, sku, location_id, quantity)
-     SELECT $1, ord::int, sku, location_id, quantity FROM unnest($2::text[], $3::text[], $4::int[]) WITH ORDINALITY AS v(sku, location_id, quantity, ord)
-     RETURNING reservation_id, position, sku, location_id, quantity, restocked`,
-    [reservationId, lines.map((l) => l.sku), lines.map((l) => l.location_id), lines.map((l) => l.quantity)],
-  );
-  return rows.sort((a, b) => a.position - b.position);
-}
-
 /** Reads reservations by id; `lock` takes row locks, which every status change takes first. */
 export async function findReservations(db: Queryable, ids: readonly string[], lock = false): Promise<ReservationRow[]> {
   const { rows } = await db.query<ReservationRow>(`SELECT ${COLUMNS} FROM reservations WHERE id = ANY($1::text[]) ORDER BY id${lock ? ' FOR UPDATE' : ''}`, [ids]);
   return rows;
+}
+
+/** A reservation and its lines, in position order. */
+export interface ReservationWithLines {
+  row: ReservationRow;
+  lines: LineRow[];
+}
+
+// FOR UPDATE OF r locks only the reservation (the lines are never locked: they change only under
+// its lock). Every output row locks the same reservation row; after waiting on it, each row is
+// re-checked against its newest version (EvalPlanQual), so the status read is the current one.
+const LOCK_WITH_LINES = `SELECT r.id, r.reference, r.status, r.expires_at, r.created_at, r.updated_at,
+       l.position, l.sku, l.location_id, l.quantity, l.restocked
+  FROM reservations r LEFT JOIN reservation_lines l ON l.reservation_id = r.id
+ WHERE r.id = $1 ORDER BY l.position FOR UPDATE OF r`;
+
+/**
+ * Locks one reservation and reads its lines in one round trip (`findReservations(…, true)` and
+ * `linesOf` together). Lines of an active reservation never change, so reading them in the same
+ * statement as the lock is as good as reading them after it. Not for `restock`: its `restocked`
+ * counters change under the lock, and a line row read before waiting on the lock could be stale.
+ */
+export async function lockWithLines(tx: Queryable, id: string): Promise<ReservationWithLines | null> {
+  type Row = ReservationRow & { position: number | null; sku: string | null; location_id: string | null; quantity: number | null; restocked: number | null };
+  const { rows } = await tx.query<Row>(LOCK_WITH_LINES, [id], 'inventory_reservation_lock_with_lines');
+  const first = rows[0];
+  if (!first) return null;
+  const row: ReservationRow = { id: first.id, reference: first.reference, status: first.status, expires_at: first.expires_at, created_at: first.created_at, updated_at: first.updated_at };
+  const lines: LineRow[] = [];
+  for (const r of rows) {
+    if (r.position === null || r.sku === null || r.quantity === null || r.restocked === null) continue; // no lines: the LEFT JOIN's null row
+    lines.push({ reservation_id: row.id, position: r.position, sku: r.sku, location_id: r.location_id, quantity: r.quantity, restocked: r.restocked });
+  }
+  return { row, lines };
 }
 
 /** Locks the active reservations of `reference`, in id order. */
@@ -80,10 +95,6 @@ export async function linesOf(db: Queryable, reservationIds: readonly string[]):
     [reservationIds],
   );
   return rows;
-}
-
-export async function setStatus(tx: Queryable, ids: readonly string[], status: ReservationStatus, now: Date): Promise<void> {
-  await tx.query('UPDATE reservations SET status = $2, updated_at = $3 WHERE id = ANY($1::text[])', [ids, status, now]);
 }
 
 export async function touch(tx: Queryable, id: string, now: Date): Promise<void> {

@@ -3,6 +3,7 @@ import type { PaymentsRuntime } from './payments.runtime.js';
 import * as repo from './payments.repo.js';
 import type { PaymentsService } from './payments.service.js';
 import * as refunds from './refunds.repo.js';
+import type { AttemptRecord } from './router.js';
 
 export interface RecoveryResult {
   payments_checked: number;
@@ -30,13 +31,14 @@ export async function recoverPayments(ctx: ServiceContext, runtime: PaymentsRunt
     const open = (await repo.attemptsOf(ctx.db, [payment.id])).filter((a) => a.outcome === 'pending' || a.outcome === 'unresolved');
     let unknown = false;
     let found: { processor: string; authorizationId: string; captured: number; amount: number } | undefined;
+    const settled: AttemptRecord[] = [];
     for (const attempt of open) {
       const processor = runtime.processors.forEnv(ctx.env).get(attempt.processor);
       if (!processor) continue;
       const r = await runtime.router.resolve(ctx.env, processor, attempt.reference);
       if (r.kind === 'unknown') unknown = true;
       else if (r.kind === 'authorized' && !found) found = { processor: attempt.processor, authorizationId: r.authorization.id, captured: r.authorization.amount_captured, amount: r.authorization.amount };
-      await repo.saveAttempt(ctx.db, payment.id, {
+      settled.push({
         number: attempt.number,
         reference: attempt.reference,
         processor: attempt.processor,
@@ -48,30 +50,35 @@ export async function recoverPayments(ctx: ServiceContext, runtime: PaymentsRunt
         detail: `${attempt.detail ?? ''}${attempt.detail ? '; ' : ''}settled by recovery lookup`,
       });
     }
+    // The attempts' outcomes and the payment's state in one transaction: an attempt stored as
+    // authorised on a payment still `processing` would no longer be looked up, and never reversed.
+    const authorization = found;
+    await ctx.db.transaction(async (tx) => {
+      await repo.saveAttempts(tx, payment.id, settled);
+      if (authorization) {
+        const captured = authorization.captured > 0;
+        await repo.updatePayment(
+          tx,
+          payment.id,
+          {
+            status: captured ? 'succeeded' : 'requires_capture',
+            processor: authorization.processor,
+            processor_payment_id: authorization.authorizationId,
+            amount_captured: captured ? authorization.captured : 0,
+            amount_capturable: captured ? 0 : authorization.amount,
+          },
+          ctx.now(),
+        );
+      } else if (!unknown) await repo.updatePayment(tx, payment.id, { status: 'requires_payment_method' }, ctx.now());
+    });
     if (found) {
-      const captured = found.captured > 0;
-      await repo.updatePayment(
-        ctx.db,
-        payment.id,
-        {
-          status: captured ? 'succeeded' : 'requires_capture',
-          processor: found.processor,
-          processor_payment_id: found.authorizationId,
-          amount_captured: captured ? found.captured : 0,
-          amount_capturable: captured ? 0 : found.amount,
-        },
-        ctx.now(),
-      );
       out.authorized++;
       if (!payment.order_id) {
         await service.reverse(ctx, payment.id, 'unresolved_authorization');
         out.reversed++;
       }
     } else if (unknown) out.still_unknown++;
-    else {
-      await repo.updatePayment(ctx.db, payment.id, { status: 'requires_payment_method' }, ctx.now());
-      out.not_authorized++;
-    }
+    else out.not_authorized++;
   }
   const { rows } = await ctx.db.query<refunds.RefundRow>(`SELECT id FROM refunds WHERE status = 'pending' AND updated_at < $1 ORDER BY id LIMIT 100`, [cutoff]);
   for (const { id } of rows) {

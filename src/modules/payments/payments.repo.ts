@@ -53,8 +53,26 @@ export async function insertPayment(
 
 /** One payment; `lock` takes its row lock (FOR UPDATE) until the transaction ends. */
 export async function findPayment(db: Queryable, id: string, lock = false): Promise<PaymentRow | undefined> {
-  const { rows } = await db.query<PaymentRow>(`SELECT ${COLUMNS} FROM payments WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  const { rows } = lock
+    ? await db.query<PaymentRow>(`SELECT ${COLUMNS} FROM payments WHERE id = $1 FOR UPDATE`, [id], 'payments_find_locked')
+    : await db.query<PaymentRow>(`SELECT ${COLUMNS} FROM payments WHERE id = $1`, [id], 'payments_find');
   return rows[0];
+}
+
+/** One payment with its attempts (by number), in one query. */
+export async function findPaymentWithAttempts(db: Queryable, id: string): Promise<{ payment: PaymentRow; attempts: AttemptRow[] } | undefined> {
+  const { rows } = await db.query<PaymentRow & { attempts: Array<Omit<AttemptRow, 'started_at'> & { started_at: string }> }>(
+    `SELECT ${COLUMNS},
+            COALESCE((SELECT json_agg(a ORDER BY a.number) FROM payment_attempts a WHERE a.payment_id = payments.id), '[]'::json) AS attempts
+       FROM payments WHERE id = $1`,
+    [id],
+    'payments_find_with_attempts',
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const { attempts, ...payment } = row;
+  // json_agg turns timestamps into ISO strings with an offset; everything else keeps its JSON type.
+  return { payment, attempts: attempts.map((a) => ({ ...a, started_at: new Date(a.started_at) })) };
 }
 
 /** A page of payments, newest first (`id < after`), optionally filtered. */
@@ -90,23 +108,89 @@ export async function addRefunded(db: Queryable, id: string, delta: number, now:
   await db.query('UPDATE payments SET amount_refunded = amount_refunded + $2, updated_at = $3 WHERE id = $1', [id, delta, now]);
 }
 
+const ATTEMPT_COLUMNS = 'payment_id, number, reference, processor, outcome, decline_code, latency_ms, processor_payment_id, detail, started_at';
+const ATTEMPT_UPSERT = `ON CONFLICT (payment_id, number) DO UPDATE SET outcome = EXCLUDED.outcome, decline_code = EXCLUDED.decline_code,
+  latency_ms = EXCLUDED.latency_ms, processor_payment_id = EXCLUDED.processor_payment_id, detail = EXCLUDED.detail`;
+
+/** `($first, …, $first+9)`: the placeholders of one attempt, in ATTEMPT_COLUMNS order. */
+const attemptPlaceholders = (first: number) => `(${Array.from({ length: 10 }, (_, i) => `$${first + i}`).join(', ')})`;
+const attemptValues = (paymentId: string, a: AttemptRecord) => [paymentId, a.number, a.reference, a.processor, a.outcome, a.declineCode, a.latencyMs, a.processorPaymentId, a.detail, a.startedAt];
+
+/** An attempt as it is stored, from the router's record of it. */
+export function attemptRow(paymentId: string, a: AttemptRecord): AttemptRow {
+  return {
+    payment_id: paymentId,
+    number: a.number,
+    reference: a.reference,
+    processor: a.processor,
+    outcome: a.outcome,
+    decline_code: a.declineCode,
+    latency_ms: a.latencyMs,
+    processor_payment_id: a.processorPaymentId,
+    detail: a.detail,
+    started_at: a.startedAt,
+  };
+}
+
+/** Writes attempts, new (`pending`) or with their outcome, in one statement. */
+export async function saveAttempts(db: Queryable, paymentId: string, attempts: readonly AttemptRecord[]): Promise<void> {
+  if (!attempts.length) return;
+  await db.query(
+    `INSERT INTO payment_attempts (${ATTEMPT_COLUMNS}) VALUES ${attempts.map((_, i) => attemptPlaceholders(1 + 10 * i)).join(', ')} ${ATTEMPT_UPSERT}`,
+    attempts.flatMap((a) => attemptValues(paymentId, a)),
+    attempts.length <= 2 ? `payments_save_attempts_${attempts.length}` : undefined,
+  );
+}
+
 /** Writes an attempt: inserted as `pending` before its request, updated with its outcome after. */
 export async function saveAttempt(db: Queryable, paymentId: string, a: AttemptRecord): Promise<void> {
-  await db.query(
-    `INSERT INTO payment_attempts (payment_id, number, reference, processor, outcome, decline_code, latency_ms, processor_payment_id, detail, started_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-     ON CONFLICT (payment_id, number) DO UPDATE SET outcome = EXCLUDED.outcome, decline_code = EXCLUDED.decline_code,
-       latency_ms = EXCLUDED.latency_ms, processor_payment_id = EXCLUDED.processor_payment_id, detail = EXCLUDED.detail`,
-    [paymentId, a.number, a.reference, a.processor, a.outcome, a.declineCode, a.latencyMs, a.processorPaymentId, a.detail, a.startedAt],
+  await saveAttempts(db, paymentId, [a]);
+}
+
+/** A new payment, before its first attempt. */
+export type NewPayment = Pick<PaymentRow, 'id' | 'amount' | 'currency' | 'capture_method' | 'cart_id' | 'order_id' | 'metadata'> & { now: Date };
+
+/**
+ * Inserts a `processing` payment and its first attempt (`pending`) in one statement: both or
+ * neither exist, and the attempt is stored before its request goes out.
+ */
+export async function insertPaymentWithAttempt(db: Queryable, p: NewPayment, first: AttemptRecord): Promise<PaymentRow> {
+  const { rows } = await db.query<PaymentRow>(
+    `WITH payment AS (
+       INSERT INTO payments (id, amount, currency, status, capture_method, cart_id, order_id, metadata, created_at, updated_at)
+       VALUES ($1, $2, $3, 'processing', $4, $5, $6, $7, $8, $8) RETURNING ${COLUMNS}
+     ), attempt AS (
+       INSERT INTO payment_attempts (${ATTEMPT_COLUMNS}) VALUES ${attemptPlaceholders(9)}
+     )
+     SELECT ${COLUMNS} FROM payment`,
+    [p.id, p.amount, p.currency, p.capture_method, p.cart_id, p.order_id, p.metadata, p.now, ...attemptValues(p.id, first)],
+    'payments_insert_with_attempt',
   );
+  return rows[0]!;
+}
+
+/** Where an authorisation left a payment: every field `authorize` decides, set at once. */
+export type Settlement = Pick<PaymentRow, 'status' | 'processor' | 'processor_payment_id' | 'amount_captured' | 'amount_capturable' | 'last_decline_code'>;
+
+/** Writes a payment's settlement and its last attempt's outcome in one statement; returns the payment. */
+export async function settlePayment(db: Queryable, id: string, s: Settlement, last: AttemptRecord, now: Date): Promise<PaymentRow> {
+  const { rows } = await db.query<PaymentRow>(
+    `WITH attempt AS (
+       INSERT INTO payment_attempts (${ATTEMPT_COLUMNS}) VALUES ${attemptPlaceholders(9)} ${ATTEMPT_UPSERT}
+     )
+     UPDATE payments SET status = $2, processor = $3, processor_payment_id = $4, amount_captured = $5, amount_capturable = $6, last_decline_code = $7, updated_at = $8
+      WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, s.status, s.processor, s.processor_payment_id, s.amount_captured, s.amount_capturable, s.last_decline_code, now, ...attemptValues(id, last)],
+    'payments_settle',
+  );
+  return rows[0]!;
 }
 
 /** The attempts of some payments, by payment then number. */
 export async function attemptsOf(db: Queryable, paymentIds: readonly string[]): Promise<AttemptRow[]> {
   if (!paymentIds.length) return [];
   const { rows } = await db.query<AttemptRow>(
-    `SELECT payment_id, number, reference, processor, outcome, decline_code, latency_ms, processor_payment_id, detail, started_at
-       FROM payment_attempts WHERE payment_id = ANY($1) ORDER BY payment_id, number`,
+    `SELECT ${ATTEMPT_COLUMNS} FROM payment_attempts WHERE payment_id = ANY($1) ORDER BY payment_id, number`,
     [paymentIds],
   );
   return rows;

@@ -3,6 +3,7 @@ import type { ServiceContext } from '../../platform/http/context.js';
 import { AppError, Errors } from '../../platform/http/errors.js';
 import { toList, type List } from '../../platform/http/pagination.js';
 import { PaymentErrors } from './payments.errors.js';
+import { AuthorizationJournal } from './payments.journal.js';
 import { presentPayment } from './payments.present.js';
 import { callOrThrow, processorOf, type PaymentsRuntime } from './payments.runtime.js';
 import * as repo from './payments.repo.js';
@@ -37,6 +38,26 @@ export interface AuthorizeResult {
   declineCode: string | null;
 }
 
+/** Where the router's result leaves a `processing` payment; null for `unresolved` (it stays `processing`). */
+function settlementOf(id: string, result: FailoverResult): repo.Settlement | null {
+  if (result.outcome === 'unresolved') return null;
+  const to: PaymentStatus = result.outcome !== 'authorized' ? 'requires_payment_method' : result.authorization.status === 'captured' ? 'succeeded' : 'requires_capture';
+  assertTransition(id, 'processing', to, 'settle');
+  if (result.outcome !== 'authorized') {
+    const declineCode = result.outcome === 'declined' ? result.declineCode : null;
+    return { status: to, processor: null, processor_payment_id: null, amount_captured: 0, amount_capturable: 0, last_decline_code: declineCode };
+  }
+  const auth = result.authorization;
+  return {
+    status: to,
+    processor: result.processor,
+    processor_payment_id: auth.id,
+    amount_captured: to === 'succeeded' ? auth.amount_captured : 0,
+    amount_capturable: to === 'requires_capture' ? auth.amount : 0,
+    last_decline_code: null,
+  };
+}
+
 /**
  * Payments: authorisation with failover across processors, capture, void, refunds, reads. The
  * public face other modules (checkout, orders) call; each method takes the caller's ServiceContext.
@@ -63,11 +84,12 @@ export class PaymentsService {
     if (input.captureImmediately && input.captureMethod !== 'automatic') throw new AppError(Errors.validationFailed, 'captureImmediately needs captureMethod automatic.');
     const captureNow = input.captureImmediately === true;
     const id = ctx.ids('pay');
-    await repo.insertPayment(ctx.db, {
+    // Round trips: the payment with its first pending attempt, the processor, then the outcome with
+    // the payment's new state. The payment returned is built from those writes, not read back.
+    const journal = new AuthorizationJournal(ctx.db, {
       id,
       amount: input.amount,
       currency: input.currency,
-      status: 'processing',
       capture_method: input.captureMethod,
       cart_id: input.cartId ?? null,
       order_id: input.orderId ?? null,
@@ -77,39 +99,14 @@ export class PaymentsService {
     const result = await this.runtime.router.authorizeWithFailover(
       ctx.env,
       { paymentId: id, amount: input.amount, currency: input.currency, token: input.token, capture: captureNow, now: ctx.now },
-      (attempt) => repo.saveAttempt(ctx.db, id, attempt),
+      journal.record,
     );
-    await this.applyOutcome(ctx.db, id, result, ctx.now());
-    let payment = await this.get(ctx, id);
+    const row = await journal.settle(settlementOf(id, result), ctx.now());
+    let payment = presentPayment(row, result.attempts.map((a) => repo.attemptRow(id, a)));
     // A processor that authorised without capturing although asked to: capture now.
     if (result.outcome === 'authorized' && captureNow && payment.status === 'requires_capture') payment = await this.capture(ctx, id);
     const declineCode = result.outcome === 'declined' ? result.declineCode : null;
     return { payment, outcome: result.outcome, declineCode };
-  }
-
-  /** Moves a `processing` payment to what the router found. `unresolved` leaves it `processing`. */
-  private async applyOutcome(db: Queryable, id: string, result: FailoverResult, now: Date): Promise<void> {
-    if (result.outcome === 'unresolved') return;
-    const to: PaymentStatus = result.outcome !== 'authorized' ? 'requires_payment_method' : result.authorization.status === 'captured' ? 'succeeded' : 'requires_capture';
-    assertTransition(id, 'processing', to, 'settle');
-    if (result.outcome !== 'authorized') {
-      await repo.updatePayment(db, id, { status: to, last_decline_code: result.outcome === 'declined' ? result.declineCode : null }, now);
-      return;
-    }
-    const auth = result.authorization;
-    await repo.updatePayment(
-      db,
-      id,
-      {
-        status: to,
-        processor: result.processor,
-        processor_payment_id: auth.id,
-        amount_captured: to === 'succeeded' ? auth.amount_captured : 0,
-        amount_capturable: to === 'requires_capture' ? auth.amount : 0,
-        last_decline_code: null,
-      },
-      now,
-    );
   }
 
   /**
@@ -155,7 +152,8 @@ export class PaymentsService {
    * refunds what is not refunded yet (idempotently: asking twice refunds once).
    */
   async reverse(ctx: ServiceContext, paymentId: string, reason = 'checkout_failed'): Promise<Payment> {
-    const payment = await this.get(ctx, paymentId);
+    const payment = await repo.findPayment(ctx.db, paymentId);
+    if (!payment) throw new AppError(PaymentErrors.paymentNotFound, `No payment ${paymentId}.`);
     if (payment.status === 'succeeded') {
       const remaining = payment.amount_captured - payment.amount_refunded;
       if (remaining > 0) await this.refunds.refund(ctx, paymentId, { amount: remaining, reason, idempotencyRef: `reverse_${paymentId}` });
@@ -171,7 +169,7 @@ export class PaymentsService {
 
   /** Records the order a payment paid for; may run inside the caller's transaction (`tx`) or on `ctx.db`. */
   async attachOrder(db: Queryable, paymentId: string, orderId: string): Promise<void> {
-    const { rowCount } = await db.query('UPDATE payments SET order_id = $2, updated_at = now() WHERE id = $1 AND (order_id IS NULL OR order_id = $2)', [paymentId, orderId]);
+    const { rowCount } = await db.query('UPDATE payments SET order_id = $2, updated_at = now() WHERE id = $1 AND (order_id IS NULL OR order_id = $2)', [paymentId, orderId], 'payments_attach_order');
     if (rowCount) return;
     const row = await repo.findPayment(db, paymentId);
     if (!row) throw new AppError(PaymentErrors.paymentNotFound, `No payment ${paymentId}.`);
@@ -179,9 +177,9 @@ export class PaymentsService {
   }
 
   async get(ctx: Pick<ServiceContext, 'db'>, id: string): Promise<Payment> {
-    const row = await repo.findPayment(ctx.db, id);
-    if (!row) throw new AppError(PaymentErrors.paymentNotFound, `No payment ${id}.`);
-    return presentPayment(row, await repo.attemptsOf(ctx.db, [id]));
+    const found = await repo.findPaymentWithAttempts(ctx.db, id);
+    if (!found) throw new AppError(PaymentErrors.paymentNotFound, `No payment ${id}.`);
+    return presentPayment(found.payment, found.attempts);
   }
 
   /** Newest first. */

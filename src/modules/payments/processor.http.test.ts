@@ -1,3 +1,4 @@
+import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulators, type RunningEmulators } from './emulator/index.js';
@@ -10,7 +11,10 @@ beforeAll(async () => {
   emulators = await startEmulators();
   simpay = new HttpProcessor({ name: 'simpay', url: emulators.simpay.url, apiKey: emulators.simpay.apiKey, timeoutMs: 1000 });
 });
-afterAll(() => emulators.close());
+afterAll(async () => {
+  simpay.close();
+  await emulators.close();
+});
 beforeEach(() => emulators.simpay.emulator.state.reset());
 
 /** A port nothing listens on: bound once by us, then released. */
@@ -76,5 +80,95 @@ describe('HttpProcessor against the emulator', () => {
     expect((await simpay.lookup('pay_x_1')).kind).toBe('unavailable');
     await emulators.simpay.emulator.start();
     expect((await simpay.lookup('pay_x_1')).kind).toBe('ok');
+  });
+});
+
+/**
+ * A bare HTTP server whose answer the test decides per request; `connections` counts TCP
+ * connections and `nth` numbers requests within their connection (1 = first on it).
+ */
+async function rawServer(answer: (req: http.IncomingMessage, res: http.ServerResponse, nth: number) => void) {
+  let connections = 0;
+  const perSocket = new WeakMap<net.Socket, number>();
+  const server = http.createServer((req, res) => {
+    const nth = (perSocket.get(req.socket) ?? 0) + 1;
+    perSocket.set(req.socket, nth);
+    req.resume();
+    req.on('end', () => answer(req, res, nth));
+  });
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    connections: () => connections,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+const json = (res: http.ServerResponse, status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+const lookupHit = { object: 'list', data: [{ id: 'au_1', reference: 'pay_z_1', status: 'authorized' }] };
+
+describe('HttpProcessor connections', () => {
+  it('keeps connections alive: sequential calls share one connection', async () => {
+    const server = await rawServer((_req, res) => json(res, 200, lookupHit));
+    const client = new HttpProcessor({ name: 'raw', url: server.url, apiKey: 'k', timeoutMs: 1000 });
+    try {
+      for (let i = 0; i < 5; i++) expect((await client.lookup('pay_z_1')).kind).toBe('ok');
+      expect(server.connections()).toBe(1);
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+
+  it('a reused connection dropped before any answer: a POST is ambiguous; a GET is asked again on a new connection', async () => {
+    // The server reads the second request of each connection and drops it unanswered: it may have acted on it.
+    const server = await rawServer((req, res, nth) => (nth > 1 ? req.socket.destroy() : json(res, 200, lookupHit)));
+    const client = new HttpProcessor({ name: 'raw', url: server.url, apiKey: 'k', timeoutMs: 1000 });
+    try {
+      expect((await client.lookup('pay_z_1')).kind).toBe('ok');
+      expect(await client.authorize(auth('tok_visa', 'pay_z_1'))).toMatchObject({ kind: 'ambiguous', reason: expect.stringMatching(/^network error/) });
+      expect((await client.lookup('pay_z_1')).kind).toBe('ok'); // first on a fresh connection
+      expect(await client.lookup('pay_z_1')).toEqual({ kind: 'ok', value: lookupHit.data[0] }); // reused, dropped, asked again
+      expect(server.connections()).toBe(3);
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+
+  it('a 2xx that is not JSON is ambiguous; a connection dropped mid-answer is ambiguous', async () => {
+    const server = await rawServer((req, res) => {
+      if (req.method === 'GET') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>');
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' }).write('{"id":');
+      setTimeout(() => req.socket.destroy(), 20);
+    });
+    const client = new HttpProcessor({ name: 'raw', url: server.url, apiKey: 'k', timeoutMs: 1000 });
+    try {
+      expect(await client.lookup('pay_y_1')).toEqual({ kind: 'ambiguous', reason: 'unparseable 200 answer' });
+      expect((await client.authorize(auth('tok_visa', 'pay_y_1'))).kind).toBe('ambiguous');
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+
+  it('the timeout covers waiting for a connection: a request that never got one is unavailable', async () => {
+    const server = await rawServer(() => undefined); // never answers
+    const client = new HttpProcessor({ name: 'raw', url: server.url, apiKey: 'k', timeoutMs: 300, maxSockets: 1 });
+    try {
+      const first = client.authorize(auth('tok_visa', 'pay_w_1')); // holds the only connection
+      const second = client.authorize(auth('tok_visa', 'pay_w_2')); // waits for it, never sent
+      expect(await first).toEqual({ kind: 'ambiguous', reason: 'timeout after 300 ms' });
+      expect(await second).toEqual({ kind: 'unavailable', reason: 'no connection within 300 ms' });
+      expect(server.connections()).toBe(1);
+    } finally {
+      client.close();
+      await server.close();
+    }
   });
 });

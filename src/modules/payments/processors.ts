@@ -9,7 +9,7 @@ export interface ProcessorDirectory {
   forEnv(env: Environment): ReadonlyMap<string, PaymentProcessor>;
   /** The in-process emulators this directory started, per environment (tests use their control endpoints). */
   readonly emulators: Partial<Record<Environment, RunningEmulators>>;
-  /** Stops the emulators it started. */
+  /** Ends the processors' pooled connections and stops the emulators it started. */
   close(): Promise<void>;
 }
 
@@ -47,10 +47,14 @@ export function staticDirectory(
   emulators: Partial<Record<Environment, RunningEmulators>> = {},
 ): ProcessorDirectory {
   const byEnv = new Map<Environment, Map<string, PaymentProcessor>>();
+  const clients: HttpProcessor[] = [];
   for (const env of ['test', 'live'] as const) {
     const processors = new Map<string, PaymentProcessor>();
     for (const [name, endpoint] of Object.entries(endpoints[env])) {
-      if (endpoint) processors.set(name, new HttpProcessor({ name, url: endpoint.url, apiKey: endpoint.apiKey, timeoutMs }));
+      if (!endpoint) continue;
+      const client = new HttpProcessor({ name, url: endpoint.url, apiKey: endpoint.apiKey, timeoutMs });
+      clients.push(client);
+      processors.set(name, client);
     }
     byEnv.set(env, processors);
   }
@@ -58,6 +62,7 @@ export function staticDirectory(
     forEnv: (env) => byEnv.get(env) ?? new Map(),
     emulators,
     close: async () => {
+      for (const client of clients) client.close();
       await Promise.all(Object.values(emulators).map((e) => e.close()));
     },
   };

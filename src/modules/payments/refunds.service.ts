@@ -56,7 +56,7 @@ export class RefundsService {
             { detail: `At most ${refundable}.`, pointer: '/amount' },
           ]);
         }
-        const refund = await repo.insertRefund(tx, {
+        const refund = await repo.insertRefundReserving(tx, {
           id: ctx.ids('re'),
           payment_id: paymentId,
           amount: input.amount,
@@ -65,7 +65,6 @@ export class RefundsService {
           idempotency_ref: input.idempotencyRef ?? null,
           now: ctx.now(),
         });
-        await payments.addRefunded(tx, paymentId, input.amount, ctx.now());
         return { payment, refund, fresh: true };
       })
       .catch((err: unknown) => {

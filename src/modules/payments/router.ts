@@ -69,7 +69,9 @@ export class PaymentRouter {
 
   /**
    * Authorises `input` with failover. `record` is called for every attempt before its request is
-   * sent (outcome `pending`) and again with its outcome; it must persist them.
+   * sent (outcome `pending`), and must have stored it when it resolves: that is what makes a crash
+   * safe. It is called again with the attempt's outcome; that write may wait for the recorder's
+   * next one (see AuthorizationJournal), since until then the attempt reads `pending` and is looked up.
    */
   async authorizeWithFailover(env: Environment, input: FailoverInput, record: (attempt: AttemptRecord) => Promise<void>): Promise<FailoverResult> {
     const attempts: AttemptRecord[] = [];

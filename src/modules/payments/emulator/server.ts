@@ -102,6 +102,9 @@ export class ProcessorEmulator {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     await closed;
+    // Clients in this process (the tests) see those connections end on their next reads; give them
+    // that turn of the event loop, so they never send on a dead keep-alive connection afterwards.
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 
   private authorized(req: http.IncomingMessage): boolean {
@@ -139,9 +142,9 @@ export class ProcessorEmulator {
       await new Promise((r) => setTimeout(r, answer.delayMs));
     }
     if (res.destroyed) return;
-    // Connection: close keeps tests deterministic: a stopped emulator refuses new connections instead
-    // of leaving clients a stale keep-alive socket (which would look like an ambiguous failure).
-    res.writeHead(answer.status, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify(answer.body));
+    // Connections stay open for reuse (clients keep them alive, as against a real processor);
+    // stop() makes sure no client is left holding one.
+    res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
   }
 
   private route(req: http.IncomingMessage, url: URL, body: Json): Answer {
