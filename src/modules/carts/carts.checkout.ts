@@ -23,9 +23,8 @@ export class CartCheckout {
    * finishes (or, if its process dies, until the recovery job has undone it).
    */
   async claim(ctx: ServiceContext, id: string, leaseUntil: Date): Promise<repo.CartWithItems> {
-    const cart = await repo.claimForCheckout(ctx.db, id, leaseUntil, ctx.now());
-    if (!cart) return this.carts.refuse(ctx, id);
-    return { cart, items: await repo.loadItems(ctx.db, id) };
+    const claimed = await repo.claimForCheckout(ctx.db, id, leaseUntil, ctx.now());
+    return claimed ?? this.carts.refuse(ctx, id);
   }
 
   /** The undo of a claim: the cart is open again (its checkout failed). */

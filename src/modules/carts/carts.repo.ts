@@ -89,13 +89,22 @@ export async function updateCartReturning(tx: Queryable, id: string, fields: Car
  * Updates an open, unexpired cart in one statement and returns it; undefined when the cart is
  * missing, expired, completed or held by a checkout (the caller finds out which).
  */
-export async function updateOpenCart(db: Queryable, id: string, fields: CartWrite, now: Date): Promise<CartRow | undefined> {
+export async function updateOpenCart(db: Queryable, id: string, fields: CartWrite, now: Date): Promise<CartWithItems | undefined> {
   const set = cartSet(fields);
-  const { rows } = await db.query<CartRow>(
-    `UPDATE carts SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $2 WHERE id = $1 AND status = 'open' AND expires_at > $2 RETURNING *`,
+  const { rows } = await db.query<Parameters<typeof withItems>[0]>(
+    `WITH u AS (UPDATE carts SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $2 WHERE id = $1 AND status = 'open' AND expires_at > $2 RETURNING *) ${WITH_ITEMS}`,
     [id, now, ...set.values],
   );
-  return rows[0];
+  return rows[0] && withItems(rows[0]);
+}
+
+/** SQL for a cart row `u` with its lines as JSON, in the order they were added. */
+const WITH_ITEMS = `SELECT u.*, coalesce((SELECT json_agg(i ORDER BY i.created_at, i.id) FROM cart_items i WHERE i.cart_id = u.id), '[]') AS items FROM u`;
+
+/** A cart row read with `WITH_ITEMS`: the lines come back as JSON, their times as text. */
+function withItems(row: CartRow & { items: (Omit<CartItemRow, 'created_at'> & { created_at: string })[] }): CartWithItems {
+  const { items, ...cart } = row;
+  return { cart, items: items.map((i) => ({ ...i, created_at: new Date(i.created_at) })) };
 }
 
 export async function loadItems(db: Queryable, cartId: string): Promise<CartItemRow[]> {
@@ -165,14 +174,14 @@ export async function deleteItem(tx: Queryable, cartId: string, itemId: string):
  * completed. A claim whose lease ran out (its process died) is not taken over here: the recovery
  * job first undoes what that checkout did (its payment, its reservation), then reopens the cart.
  */
-export async function claimForCheckout(db: Queryable, id: string, leaseUntil: Date, now: Date): Promise<CartRow | undefined> {
-  const { rows } = await db.query<CartRow>(
-    `UPDATE carts SET status = 'completing', checkout_lease_until = $2, updated_at = $3
-     WHERE id = $1 AND status = 'open' AND expires_at > $3 RETURNING *`,
+export async function claimForCheckout(db: Queryable, id: string, leaseUntil: Date, now: Date): Promise<CartWithItems | undefined> {
+  const { rows } = await db.query<Parameters<typeof withItems>[0]>(
+    `WITH u AS (UPDATE carts SET status = 'completing', checkout_lease_until = $2, updated_at = $3
+                WHERE id = $1 AND status = 'open' AND expires_at > $3 RETURNING *) ${WITH_ITEMS}`,
     [id, leaseUntil, now],
     'carts_claim',
   );
-  return rows[0];
+  return rows[0] && withItems(rows[0]);
 }
 
 /** Expired open carts, oldest first, for the purge job. */

@@ -230,7 +230,7 @@ export class CartsService {
     const why = !option ? `No shipping option ${optionId} in region ${facts.region_id}.` : !option.active ? 'The option is not active.' : shippingAmount(option.price, weight) === null ? 'The cart is too heavy for this option.' : null;
     if (why) throw new AppError(CartErrors.shippingOptionUnavailable, why, [{ detail: why, pointer: '/option_id' }]);
     // lines changed meanwhile can make the option unfit: pricing then shows no shipping, and checkout asks for another
-    return presentCart(await this.updateFields(ctx, id, { shipping_option_id: optionId }, items));
+    return presentCart(await this.updateFields(ctx, id, { shipping_option_id: optionId }));
   }
 
   /** Adds a code. An unknown code is a 422; a known but ineligible one stays, listed in `rejected`. */
@@ -266,10 +266,9 @@ export class CartsService {
   }
 
   /** A change of cart fields only: one conditional UPDATE, no transaction, no lock. */
-  private async updateFields(ctx: ServiceContext, id: string, fields: repo.CartWrite, items?: repo.CartItemRow[]): Promise<PricedCart> {
-    const cart = await repo.updateOpenCart(ctx.db, id, { ...fields, expires_at: this.expiry(ctx) }, ctx.now());
-    if (!cart) return this.refuse(ctx, id);
-    return this.price(ctx, { cart, items: items ?? (await repo.loadItems(ctx.db, id)) });
+  private async updateFields(ctx: ServiceContext, id: string, fields: repo.CartWrite): Promise<PricedCart> {
+    const updated = await repo.updateOpenCart(ctx.db, id, { ...fields, expires_at: this.expiry(ctx) }, ctx.now());
+    return this.price(ctx, updated ?? (await this.refuse(ctx, id)));
   }
 
   /** Deletes carts that expired more than a day ago (they answer 410 until then). */
