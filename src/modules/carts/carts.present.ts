@@ -1,7 +1,7 @@
 import type { PromotionDef } from '../promotions/promotions.types.js';
 import type { CartTotals, PricingCustomer, PricingInput, RegionPricing, ShippingOptionRow } from '../pricing/index.js';
 import { priceCart, shippingAmount } from '../pricing/index.js';
-import type { CartWithItems } from './carts.repo.js';
+import type { CartItemRow, CartWithItems } from './carts.repo.js';
 import type { Cart } from './carts.schemas.js';
 
 /** The shipping the cart has chosen, priced for its current weight; null when none or it no longer fits. */
@@ -53,11 +53,18 @@ export function priceCartData(data: CartWithItems, pricing: RegionPricing, custo
   return { data, input, promotions, totals: priceCart(input, promotions, now), shipping: chosenShipping(data, pricing) };
 }
 
+/** A line's amounts in a priced cart: what it costs, its discount and tax, and by which promotions. */
+export function lineAmounts(priced: PricedCart, item: Pick<CartItemRow, 'id' | 'unit_amount' | 'quantity'>): { subtotal: number; discount: number; tax: number; total: number; adjustments: { promotion_id: string; amount: number }[] } {
+  const t = priced.totals.lines.find((l) => l.id === item.id);
+  // priceCart prices every line it is given; the fallback only keeps a type-safe shape
+  const subtotal = item.unit_amount * item.quantity;
+  return { subtotal: t?.subtotal ?? subtotal, discount: t?.discount ?? 0, tax: t?.tax ?? 0, total: t?.total ?? subtotal, adjustments: t?.adjustments ?? [] };
+}
+
 /** The API representation of a priced cart. */
 export function presentCart(priced: PricedCart): Cart {
   const { cart, items } = priced.data;
   const { totals } = priced;
-  const lineTotals = new Map(totals.lines.map((l) => [l.id, l]));
   return {
     id: cart.id,
     object: 'cart',
@@ -69,25 +76,18 @@ export function presentCart(priced: PricedCart): Cart {
     shipping_address: cart.shipping_address,
     billing_address: cart.billing_address,
     shipping_method: priced.shipping && { option_id: priced.shipping.option.id, name: priced.shipping.option.name, amount: priced.shipping.amount },
-    items: items.map((i) => {
-      const t = lineTotals.get(i.id);
-      return {
-        id: i.id,
-        object: 'cart_item' as const,
-        variant_id: i.variant_id,
-        product_id: i.product_id,
-        sku: i.sku,
-        title: i.title,
-        unit_amount: i.unit_amount,
-        quantity: i.quantity,
-        subtotal: t?.subtotal ?? i.unit_amount * i.quantity,
-        discount: t?.discount ?? 0,
-        tax: t?.tax ?? 0,
-        total: t?.total ?? i.unit_amount * i.quantity,
-        adjustments: t?.adjustments ?? [],
-        metadata: i.metadata,
-      };
-    }),
+    items: items.map((i) => ({
+      id: i.id,
+      object: 'cart_item' as const,
+      variant_id: i.variant_id,
+      product_id: i.product_id,
+      sku: i.sku,
+      title: i.title,
+      unit_amount: i.unit_amount,
+      quantity: i.quantity,
+      ...lineAmounts(priced, i),
+      metadata: i.metadata,
+    })),
     promotions: { codes: cart.promotion_codes, applied: totals.promotions.applied, rejected: totals.promotions.rejected },
     totals: {
       subtotal: totals.subtotal,

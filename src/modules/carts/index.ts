@@ -17,7 +17,7 @@ export { CartAbandonment } from './carts.abandonment.js';
 export { latencyBucket, p95 } from './carts.latency.js';
 export { CartErrors } from './carts.errors.js';
 export { customerKey, type CustomersPort, type PromotionsPort } from './carts.ports.js';
-export type { PricedCart } from './carts.present.js';
+export { lineAmounts, type PricedCart } from './carts.present.js';
 export type { CartRow, CartItemRow, CartWithItems } from './carts.repo.js';
 export { Address, type Cart } from './carts.schemas.js';
 

@@ -2,7 +2,7 @@ import type { Queryable } from '../../platform/db/database.js';
 import { AppError } from '../../platform/http/errors.js';
 import type { ServiceContext } from '../../platform/http/context.js';
 import { toList, type List } from '../../platform/http/pagination.js';
-import type { PricedCart } from '../carts/index.js';
+import { lineAmounts, type PricedCart } from '../carts/index.js';
 import { OrderErrors } from './orders.errors.js';
 import type { OrderInventoryPort, OrderPaymentsPort } from './orders.ports.js';
 import { presentOrder } from './orders.present.js';
@@ -22,9 +22,8 @@ export class OrdersService {
   async createFromCart(tx: Queryable, ctx: ServiceContext, input: { orderId: string; priced: PricedCart; paymentId: string | null; reservationId: string | null; status: OrderStatus }): Promise<Order> {
     const { cart, items } = input.priced.data;
     const { totals } = input.priced;
-    const lineTotals = new Map(totals.lines.map((l) => [l.id, l]));
     const lines: repo.OrderLineRow[] = items.map((item, position) => {
-      const t = lineTotals.get(item.id);
+      const { subtotal, discount, tax, total } = lineAmounts(input.priced, item);
       return {
         id: ctx.ids('oli'),
         order_id: input.orderId,
@@ -36,10 +35,10 @@ export class OrdersService {
         seller_id: item.seller_id,
         unit_amount: item.unit_amount,
         quantity: item.quantity,
-        subtotal: t?.subtotal ?? item.unit_amount * item.quantity,
-        discount: t?.discount ?? 0,
-        tax: t?.tax ?? 0,
-        total: t?.total ?? item.unit_amount * item.quantity,
+        subtotal,
+        discount,
+        tax,
+        total,
         quantity_refunded: 0,
       };
     });
