@@ -127,7 +127,7 @@ export async function addRefund(db: Queryable, id: string, amount: number, lines
   return rows[0]?.amount_refunded ?? 0;
 }
 
-/** Whether this customer (by id, else by e-mail) has any order that was not canceled. */
+/** Whether this customer (by id, else by e-mail) has an order that was not canceled. */
 export async function hasOrders(db: Queryable, who: { customerId: string | null; email: string | null }): Promise<boolean> {
   if (!who.customerId && !who.email) return false;
   const { rows } = await db.query(

@@ -21,7 +21,7 @@ export const Promotion = Type.Object(
     status: Status,
     priority: Type.Integer({ description: 'Higher applies first; ties by id.' }),
     combinable: Type.Boolean({ description: 'false: exclusive; applies only when nothing applied before it, and then alone.' }),
-    currency: Nullable(Type.String(), { description: 'The currency of its amounts; it applies only to carts in it. null: any currency.' }),
+    currency: Nullable(Type.String(), { description: 'The currency of its amounts; it applies only to carts in it; null for every currency.' }),
     starts_at: Nullable(Timestamp),
     ends_at: Nullable(Timestamp),
     usage_limit: Nullable(Type.Integer()),

@@ -48,7 +48,7 @@ export interface PromotionDef {
   ends_at: Date | null;
   /**
    * The currency the promotion's amounts (min_subtotal, amount_off) are in; it applies only to
-   * carts in that currency. null or absent: any currency (fine for percent-only promotions and
+   * carts in that currency. null or absent: every currency (fine for percent-only promotions and
    * single-currency stores).
    */
   currency?: string | null;
