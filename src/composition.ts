@@ -33,10 +33,11 @@ export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) 
       void: async (ctx, id) => void (await payments.service.void(ctx, id)),
       refund: async (ctx, id, input) => {
         const refund = await payments.service.refund(ctx, id, input);
-        return { id: refund.id, amount: refund.amount, created_at: new Date(refund.created_at) };
+        return { id: refund.id, amount: refund.amount, status: refund.status, created_at: new Date(refund.created_at) };
       },
     },
     { restock: async (ctx, reservationId, lines) => void (await inventory.service.restock(ctx, { reservation_id: reservationId, ...(lines ? { lines } : {}) })) },
+    promotions.service,
   );
 
   const profiles: CustomersPort = {

@@ -6,7 +6,6 @@ import type { ServiceContext } from './platform/http/context.js';
 import type { Idempotency } from './platform/http/idempotency.js';
 import type { Scheduler } from './platform/jobs/scheduler.js';
 import { recoverStaleCheckouts } from './modules/checkout/checkout.recovery.js';
-import { releaseExpiredEverywhere } from './modules/inventory/index.js';
 
 /** Runs `job` once per environment with a job's ServiceContext; returns the results by environment. */
 async function perEnv<T>(db: Database, ids: IdGenerator, job: (ctx: ServiceContext) => Promise<T>): Promise<Record<Environment, T>> {
@@ -22,7 +21,7 @@ async function perEnv<T>(db: Database, ids: IdGenerator, job: (ctx: ServiceConte
 export function scheduleJobs(scheduler: Scheduler, deps: { db: Database; ids: IdGenerator; logger: Logger; idempotency: Idempotency; modules: Modules }): void {
   const { db, ids, logger, modules } = deps;
   scheduler.every('idempotency.purge', 15 * 60_000, () => deps.idempotency.purgeExpired());
-  scheduler.every('inventory.release_expired', 30_000, () => releaseExpiredEverywhere(db));
+  scheduler.every('inventory.release_expired', 30_000, () => perEnv(db, ids, (ctx) => modules.inventory.service.releaseExpired(ctx)));
   scheduler.every('checkout.recover', 60_000, () =>
     perEnv(db, ids, (ctx) => recoverStaleCheckouts(ctx, { claims: modules.carts.checkout, inventory: modules.inventory.service, payments: modules.payments.service }, logger)),
   );

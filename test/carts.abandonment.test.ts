@@ -50,7 +50,7 @@ describe('cart abandonment by latency bucket', () => {
     const after = await counter('tessera_carts_checked_out_total');
     const added = Object.entries(after).reduce((sum, [k, v]) => sum + v - (before[k] ?? 0), 0);
     expect(added).toBe(1);
-    // in-process requests are fast
-    expect((after.le_50ms ?? 0) + (after.le_100ms ?? 0) + (after.le_250ms ?? 0) - ((before.le_50ms ?? 0) + (before.le_100ms ?? 0) + (before.le_250ms ?? 0))).toBe(1);
+    // its bucket is one a measured latency gives (not 'unknown': the samples were kept)
+    expect((after.unknown ?? 0) - (before.unknown ?? 0)).toBe(0);
   });
 });

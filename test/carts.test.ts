@@ -155,6 +155,9 @@ describe('carts', () => {
     const over = await t.call('POST', `/v1/carts/${cart.id}/items`, { key: t.keys.publishable, body: { sku: store.skus[0], quantity: 2 } });
     expect(over.statusCode).toBe(422);
     expect(over.json()).toMatchObject({ code: 'too_many_items', errors: [{ pointer: '/quantity' }] });
+    const twice = await t.call('POST', '/v1/carts', { key: t.keys.publishable, body: { region_id: store.regionId, items: [{ sku: store.skus[0], quantity: 6000 }, { sku: store.skus[0], quantity: 6000 }] } });
+    expect(twice.statusCode).toBe(422);
+    expect(twice.json().code).toBe('too_many_items');
 
     const skus: string[] = [];
     for (let i = 0; i < 104; i += 8) {

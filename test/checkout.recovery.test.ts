@@ -53,4 +53,18 @@ describe('checkout recovery', () => {
     expect(await recoverStaleCheckouts(ctx, { claims: t.modules.carts.checkout, inventory: t.modules.inventory.service, payments: t.modules.payments.service }, t.logger)).toBe(0);
     expect((await t.call('GET', `/v1/carts/${cartId}`)).json().status).toBe('completing');
   });
+
+  it('refunds a sale left without an order when its checkout could not undo it (processor down at the time)', async () => {
+    const ctx = jobContext();
+    const sale = await t.modules.payments.service.authorize(ctx, { amount: 4200, currency: 'USD', token: 'tok_visa', captureMethod: 'automatic', captureImmediately: true, cartId: 'cart_gone' });
+    expect(sale.payment.status).toBe('succeeded');
+    // too recent: a checkout could still be finishing with it
+    await t.modules.payments.jobs.recover();
+    expect((await t.call('GET', `/v1/payments/${sale.payment.id}`)).json().amount_refunded).toBe(0);
+    await t.db.forEnv('test').query("UPDATE payments SET updated_at = now() - interval '11 minutes' WHERE id = $1", [sale.payment.id]);
+    const result = await t.modules.payments.jobs.recover();
+    expect(result.test?.reversed).toBe(1);
+    expect((await t.call('GET', `/v1/payments/${sale.payment.id}`)).json()).toMatchObject({ amount_captured: 4200, amount_refunded: 4200 });
+    expect((await t.modules.payments.jobs.recover()).test?.reversed).toBe(0);
+  });
 });

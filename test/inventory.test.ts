@@ -87,6 +87,18 @@ describe('stock locations', () => {
 });
 
 describe('stock levels', () => {
+  it('refuses an adjustment past what a level can hold with a 422, not a 500', async () => {
+    const loc = await location();
+    const sku = uniqueSku('BIG');
+    await setStock(loc.id, sku, 10);
+    const adjust = (delta: number) => t.call('POST', `/v1/stock_locations/${loc.id}/levels/${sku}/adjustments`, { body: { delta, reason: 'bulk' } });
+    expect((await adjust(1_000_000_000)).statusCode).toBe(201);
+    expect((await adjust(1_000_000_000)).statusCode).toBe(201);
+    const over = await adjust(1_000_000_000);
+    expect(over.statusCode).toBe(422);
+    expect(over.json()).toMatchObject({ code: 'invalid_stock_adjustment', errors: [{ pointer: '/delta' }] });
+  });
+
   it('sets and adjusts stock, recording each change in the ledger', async () => {
     const loc = await location();
     const sku = uniqueSku('SET');

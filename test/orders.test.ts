@@ -110,4 +110,43 @@ describe('orders', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().code).toBe('idempotency_key_required');
   });
+
+  it('refuses a refund naming a line twice beyond its units, and moves no money', async () => {
+    const order = await placeOrder(store, country, 3);
+    const line = order.lines[0];
+    const res = await money('POST', `/v1/orders/${order.id}/refunds`, { lines: [{ line_id: line.id, quantity: 2 }, { line_id: line.id, quantity: 2 }] });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().code).toBe('invalid_refund');
+    expect((await t.call('GET', `/v1/payments/${order.payment_id}`)).json().amount_refunded).toBe(0);
+    const ok = await money('POST', `/v1/orders/${order.id}/refunds`, { lines: [{ line_id: line.id, quantity: 1 }, { line_id: line.id, quantity: 2 }] });
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json().order.lines[0].quantity_refunded).toBe(3);
+  });
+
+  it('gives the order its refund room back when the processor cannot refund', async () => {
+    const order = await placeOrder();
+    const control = (down: boolean) =>
+      fetch(`${t.emulators.simpay.url}/_control/outage`, { method: 'POST', headers: { authorization: `Bearer ${t.emulators.simpay.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ down }) });
+    await control(true);
+    try {
+      const res = await money('POST', `/v1/orders/${order.id}/refunds`, { amount: 500 });
+      expect(res.statusCode).toBeGreaterThanOrEqual(500);
+      expect((await t.call('GET', `/v1/orders/${order.id}`)).json()).toMatchObject({ amount_refunded: 0, status: 'paid' });
+    } finally {
+      await control(false);
+    }
+    const res = await money('POST', `/v1/orders/${order.id}/refunds`, { amount: 500 });
+    expect(res.json()).toMatchObject({ refund: { status: 'succeeded', amount: 500 }, order: { amount_refunded: 500 } });
+  });
+
+  it('gives a canceled order\'s code uses back to the promotion', async () => {
+    const code = `BACK${Date.now().toString(36).toUpperCase()}`;
+    const promo = (await t.call('POST', '/v1/promotions', { body: { name: 'Back', code, usage_limit: 1, actions: [{ type: 'amount_off', amount: 100 }] } })).json();
+    const res = await checkout(t, await readyCart(t, store, { country, codes: [code] }));
+    expect(res.statusCode, res.body).toBe(201);
+    expect((await t.call('GET', `/v1/promotions/${promo.id}`)).json().times_redeemed).toBe(1);
+    expect((await money('POST', `/v1/orders/${res.json().id}/cancel`)).statusCode).toBe(200);
+    expect((await t.call('GET', `/v1/promotions/${promo.id}`)).json().times_redeemed).toBe(0);
+    expect((await checkout(t, await readyCart(t, store, { country, codes: [code] }))).statusCode).toBe(201);
+  });
 });

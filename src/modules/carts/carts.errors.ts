@@ -14,4 +14,5 @@ export const CartErrors = defineErrors({
   promotionCodeInvalid: { code: 'promotion_code_invalid', status: 422, title: 'Unknown promotion code' },
   promotionCodeNotApplied: { code: 'promotion_code_not_applied', status: 404, title: 'Promotion code not on the cart' },
   tooManyItems: { code: 'too_many_items', status: 422, title: 'Too many items' },
+  customerNeedsSecretKey: { code: 'customer_requires_secret_key', status: 403, title: 'Setting the customer needs a secret key' },
 });

@@ -103,7 +103,7 @@ export const CartCreate = Type.Object(
     region_id: Id,
     currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$', description: "Must be the region's currency when given." })),
     email: Type.Optional(Email),
-    customer_id: Type.Optional(Id),
+    customer_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Your id of the customer (segment promotions, per-customer limits). Secret or restricted keys only.' })),
     items: Type.Optional(Type.Array(ItemAdd, { maxItems: 100 })),
     metadata: Type.Optional(Metadata),
   },
@@ -114,7 +114,7 @@ export type CartCreate = Static<typeof CartCreate>;
 export const CartPatch = Type.Object(
   {
     email: Type.Optional(Nullable(Email)),
-    customer_id: Type.Optional(Nullable(Id)),
+    customer_id: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64 }), { description: 'Secret or restricted keys only.' })),
     shipping_address: Type.Optional(Nullable(Address)),
     billing_address: Type.Optional(Nullable(Address)),
     metadata: Type.Optional(Metadata),

@@ -21,9 +21,10 @@ interface Change {
 }
 
 /**
- * Carts: lines, addresses, shipping and codes, priced on every answer. A change runs in one
+ * Carts: lines, addresses, shipping and codes, priced on every answer. A change is one
+ * conditional statement on an open cart where it can be (fields, adding a line), else one
  * transaction on the locked cart; whatever it needs from elsewhere (variants, the region) is read
- * before that transaction opens, so a transaction never waits for a second pool connection.
+ * first, so a transaction never waits for a second pool connection.
  */
 export class CartsService {
   /** A cart's region and currency never change: kept per cart id so a change need not read them first. */
@@ -97,6 +98,7 @@ export class CartsService {
   }
 
   async create(ctx: ServiceContext, input: CartCreate): Promise<Cart> {
+    assertMayNameCustomer(ctx, input.customer_id);
     const pricing = await this.regionPricing(ctx, input.region_id);
     const currency = pricing.region.currency;
     if (input.currency && input.currency !== currency) {
@@ -106,11 +108,17 @@ export class CartsService {
     const lines = await this.resolveItems(ctx, input.items ?? [], currency, '/items');
     const row = { id, region_id: input.region_id, currency, email: input.email ?? null, customer_id: input.customer_id ?? null, metadata: input.metadata ?? {}, expires_at: this.expiry(ctx) };
     const data = lines.length
-      ? await ctx.db.transaction(async (tx) => {
-          await repo.insertCart(tx, row, ctx.now());
-          for (const line of lines) await repo.upsertItem(tx, { ...line, cart_id: id }, ctx.now());
-          return this.load(ctx, id, tx);
-        })
+      ? await ctx.db
+          .transaction(async (tx) => {
+            await repo.insertCart(tx, row, ctx.now());
+            for (const line of lines) await repo.upsertItem(tx, { ...line, cart_id: id }, ctx.now());
+            return this.load(ctx, id, tx);
+          })
+          .catch((err: unknown) => {
+            // the same variant listed twice adds up past a line's 10000 units
+            if ((err as { code?: string }).code === '23514') throw new AppError(CartErrors.tooManyItems, 'A line holds at most 10000 units.', [{ detail: 'Too many units.', pointer: '/items' }]);
+            throw err;
+          })
       : { cart: await repo.insertCart(ctx.db, row, ctx.now()), items: [] };
     this.facts.set(`${ctx.env}|${id}`, { region_id: input.region_id, currency });
     if (data.items.length > MAX_LINES) throw new AppError(CartErrors.tooManyItems, `A cart holds at most ${MAX_LINES} lines.`);
@@ -118,6 +126,7 @@ export class CartsService {
   }
 
   async update(ctx: ServiceContext, id: string, patch: CartPatch): Promise<Cart> {
+    assertMayNameCustomer(ctx, patch.customer_id);
     const pricing = await this.regionPricing(ctx, (await this.cartFacts(ctx, id)).region_id);
     for (const field of ['shipping_address', 'billing_address'] as const) {
       const country = patch[field]?.country;
@@ -274,6 +283,17 @@ export class CartsService {
   /** Deletes carts that expired more than a day ago (they answer 410 until then). */
   async purgeExpired(ctx: Pick<ServiceContext, 'db' | 'now'>): Promise<number> {
     return repo.deleteExpired(ctx.db, new Date(ctx.now().getTime() - 24 * 3600_000), 1000);
+  }
+}
+
+/**
+ * The customer a cart belongs to decides segment promotions and per-customer limits, so only the
+ * store's server (a secret or restricted key) may name it: a publishable key is public, and a
+ * shopper could otherwise claim any customer's segments.
+ */
+function assertMayNameCustomer(ctx: ServiceContext, customerId: string | null | undefined): void {
+  if (customerId !== undefined && customerId !== null && ctx.actor?.type === 'publishable') {
+    throw new AppError(CartErrors.customerNeedsSecretKey, 'Set customer_id from your server with a secret or restricted key (carts:write); a publishable key is public.', [{ detail: 'Not with a publishable key.', pointer: '/customer_id' }]);
   }
 }
 

@@ -61,11 +61,7 @@ export class CheckoutService {
         throw new AppError(CheckoutErrors.cartChanged, `Prices or availability changed for ${stale.map((s) => s.item.sku).join(', ')}; the cart now shows what checkout would charge.`);
       }
 
-      // 2. reserve stock
-      const reservation = await inventory.reserve(ctx, { reference: cartId, lines: mergeSkus(data.items) });
-      undo.push({ step: 'release stock', run: () => inventory.release(ctx, reservation.id) });
-
-      // 3. re-evaluate promotions: every code on the cart must still apply
+      // 2. re-evaluate promotions (pure, so first: a predictable 409 costs no reservation): every code on the cart must still apply
       const priced = await carts.price(ctx, data);
       if (!priced.shipping) throw new AppError(CheckoutErrors.shippingMethodRequired, 'The chosen shipping option is no longer available for this cart; choose another.', [{ detail: 'Unavailable.', pointer: '/shipping_option_id' }]);
       const lost = unavailableCodes(priced);
@@ -76,6 +72,10 @@ export class CheckoutService {
       if (input.expected_total !== undefined && input.expected_total !== priced.totals.total) {
         throw new AppError(CheckoutErrors.totalChanged, `The total is ${priced.totals.total}, not the expected ${input.expected_total}.`, [{ detail: `Now ${priced.totals.total}.`, pointer: '/expected_total' }]);
       }
+
+      // 3. reserve stock
+      const reservation = await inventory.reserve(ctx, { reference: cartId, lines: mergeSkus(data.items) });
+      undo.push({ step: 'release stock', run: () => inventory.release(ctx, reservation.id) });
 
       // 4. authorise, failing over between processors
       const region = await this.parts.regions.regionPricing(ctx.env, data.cart.region_id);

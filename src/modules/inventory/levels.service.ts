@@ -6,6 +6,9 @@ import type { Availability, StockAdjustment, StockAdjustmentCreated, StockLevel 
 import * as repo from './levels.repo.js';
 import { findLocation } from './locations.repo.js';
 
+/** The most units one location holds of one SKU (stock levels are 32-bit integers). */
+const MAX_ON_HAND = 2_147_483_647;
+
 export function presentLevel(row: Pick<repo.LevelRow, 'sku' | 'location_id' | 'on_hand' | 'reserved' | 'updated_at'>): StockLevel {
   return {
     object: 'stock_level',
@@ -95,6 +98,9 @@ export class StockLevelsService {
           `Cannot remove ${-input.delta} units of ${sku} at ${locationId}: ${level.on_hand} on hand would drop to ${after}, below ${floor}.`,
           [{ detail: `Must be at least ${level.reserved - level.on_hand}.`, pointer: '/delta' }],
         );
+      }
+      if (after > MAX_ON_HAND) {
+        throw new AppError(InventoryErrors.invalidAdjustment, `${level.on_hand} + ${input.delta} units of ${sku} would exceed ${MAX_ON_HAND} on hand at one location.`, [{ detail: `At most ${MAX_ON_HAND - level.on_hand}.`, pointer: '/delta' }]);
       }
       await repo.applyLevelDeltas(tx, [{ sku, location_id: locationId, on_hand: input.delta, reserved: 0 }], now);
       const row: repo.AdjustmentRow = {

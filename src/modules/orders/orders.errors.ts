@@ -6,4 +6,5 @@ export const OrderErrors = defineErrors({
   refundExceedsCaptured: { code: 'refund_exceeds_captured', status: 422, title: 'Refund exceeds what was captured' },
   invalidRefund: { code: 'invalid_refund', status: 422, title: 'Invalid refund' },
   orderNotPaid: { code: 'order_not_paid', status: 409, title: 'Order not paid' },
+  refundFailed: { code: 'refund_failed', status: 502, title: 'Refund refused by the processor', logLevel: 'warn' },
 });

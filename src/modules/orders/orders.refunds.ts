@@ -12,7 +12,7 @@ export function refundAmount(order: Pick<OrderRow, 'id' | 'total' | 'amount_refu
   const left = order.total - order.amount_refunded;
   const errors: FieldError[] = [];
   let fromLines = 0;
-  (input.lines ?? []).forEach((req, i) => {
+  mergeRefundLines(input.lines ?? []).forEach((req, i) => {
     const line = lines.find((l) => l.id === req.line_id);
     if (!line) return errors.push({ detail: `No line ${req.line_id} in order ${order.id}.`, pointer: `/lines/${i}/line_id` });
     const refundable = line.quantity - line.quantity_refunded;
@@ -28,4 +28,11 @@ export function refundAmount(order: Pick<OrderRow, 'id' | 'total' | 'amount_refu
     throw new AppError(OrderErrors.refundExceedsCaptured, `Order ${order.id} has ${left} left to refund; ${amount} was asked.`, [{ detail: `At most ${left}.`, pointer: input.amount !== undefined ? '/amount' : '/lines' }]);
   }
   return amount;
+}
+
+/** One entry per line: a request naming a line twice asks for the sum. */
+export function mergeRefundLines(lines: readonly { line_id: string; quantity: number }[]): { line_id: string; quantity: number }[] {
+  const byLine = new Map<string, number>();
+  for (const l of lines) byLine.set(l.line_id, (byLine.get(l.line_id) ?? 0) + l.quantity);
+  return [...byLine].map(([line_id, quantity]) => ({ line_id, quantity }));
 }

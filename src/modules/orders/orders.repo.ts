@@ -1,4 +1,6 @@
 import type { Queryable } from '../../platform/db/database.js';
+import { AppError } from '../../platform/http/errors.js';
+import { OrderErrors } from './orders.errors.js';
 import type { OrderStatus } from './orders.status.js';
 
 export interface OrderRow {
@@ -84,11 +86,6 @@ export async function loadOrders(db: Queryable, ids: readonly string[], lock = f
   return rows.map((order) => ({ order, lines: lines.rows.filter((l) => l.order_id === order.id) }));
 }
 
-export async function findOrderIdByCart(db: Queryable, cartId: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ id: string }>('SELECT id FROM orders WHERE cart_id = $1', [cartId]);
-  return rows[0]?.id;
-}
-
 export interface OrderFilter {
   after?: string;
   limit: number;
@@ -120,11 +117,28 @@ export async function setStatus(tx: Queryable, id: string, from: OrderStatus, to
   return rowCount === 1;
 }
 
-/** Adds a refund to the order's counters; returns the new amount refunded. */
-export async function addRefund(db: Queryable, id: string, amount: number, lines: readonly { line_id: string; quantity: number }[], now: Date): Promise<number> {
-  const { rows } = await db.query<{ amount_refunded: number }>('UPDATE orders SET amount_refunded = amount_refunded + $2, updated_at = $3 WHERE id = $1 RETURNING amount_refunded', [id, amount, now]);
-  for (const l of lines) await db.query('UPDATE order_lines SET quantity_refunded = quantity_refunded + $3 WHERE order_id = $1 AND id = $2', [id, l.line_id, l.quantity]);
-  return rows[0]?.amount_refunded ?? 0;
+/**
+ * Reserves a refund on the order's counters: the amount within the total, each line's quantity
+ * within the line. Conditional updates, so concurrent refunds cannot both pass; returns the new
+ * amount refunded, or undefined (and changes nothing, in the caller's transaction) when it does not fit.
+ */
+export async function reserveRefund(tx: Queryable, id: string, amount: number, lines: readonly { line_id: string; quantity: number }[], now: Date): Promise<number | undefined> {
+  const { rows } = await tx.query<{ amount_refunded: number }>(
+    'UPDATE orders SET amount_refunded = amount_refunded + $2, updated_at = $3 WHERE id = $1 AND amount_refunded + $2 <= total RETURNING amount_refunded',
+    [id, amount, now],
+  );
+  if (!rows[0]) return undefined;
+  for (const l of lines) {
+    const { rowCount } = await tx.query('UPDATE order_lines SET quantity_refunded = quantity_refunded + $3 WHERE order_id = $1 AND id = $2 AND quantity_refunded + $3 <= quantity', [id, l.line_id, l.quantity]);
+    if (rowCount !== 1) throw new AppError(OrderErrors.invalidRefund, `Line ${l.line_id} has fewer than ${l.quantity} units left to refund.`, [{ detail: 'Too many units.', pointer: '/lines' }]);
+  }
+  return rows[0].amount_refunded;
+}
+
+/** Gives back a reservation made by `reserveRefund` (the processor refused the refund). */
+export async function releaseRefund(tx: Queryable, id: string, amount: number, lines: readonly { line_id: string; quantity: number }[], now: Date): Promise<void> {
+  await tx.query('UPDATE orders SET amount_refunded = amount_refunded - $2, updated_at = $3 WHERE id = $1', [id, amount, now]);
+  for (const l of lines) await tx.query('UPDATE order_lines SET quantity_refunded = quantity_refunded - $3 WHERE order_id = $1 AND id = $2', [id, l.line_id, l.quantity]);
 }
 
 /** Whether this customer (by id, else by e-mail) has an order that was not canceled. */

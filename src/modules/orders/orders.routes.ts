@@ -69,7 +69,7 @@ export function ordersRoutes(deps: ModuleDeps, orders: OrdersService): FastifyPl
         const ctx = serviceContext(request, deps);
         const { refund, order } = await orders.refund(ctx, request.params.id, request.body);
         return reply.code(201).send({
-          refund: { id: refund.id, object: 'refund' as const, order_id: order.id, payment_id: order.payment_id ?? '', amount: refund.amount, reason: request.body.reason ?? null, created_at: refund.created_at.toISOString() },
+          refund: { id: refund.id, object: 'refund' as const, order_id: order.id, payment_id: order.payment_id ?? '', amount: refund.amount, status: refund.status, reason: request.body.reason ?? null, created_at: refund.created_at.toISOString() },
           order,
         });
       },

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Amount, Metadata, Nullable, StringEnum, Timestamp } from '../../platform/http/schemas.js';
+import { ListQuery } from '../../platform/http/pagination.js';
 import { ORDER_STATUSES } from './orders.status.js';
 
 const AddressOut = Nullable(Type.Object({}, { additionalProperties: Type.String() }));
@@ -53,8 +54,7 @@ export type Order = Static<typeof Order>;
 
 export const OrderListQuery = Type.Object(
   {
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    starting_after: Type.Optional(Type.String({ maxLength: 64 })),
+    ...ListQuery,
     status: Type.Optional(StringEnum(ORDER_STATUSES)),
     email: Type.Optional(Type.String({ maxLength: 254, description: 'Case-insensitive exact match.' })),
     customer_id: Type.Optional(Type.String({ maxLength: 64 })),
@@ -85,6 +85,7 @@ export const OrderRefund = Type.Object({
   order_id: Type.String(),
   payment_id: Type.String(),
   amount: Amount,
+  status: StringEnum(['pending', 'succeeded', 'failed'], { description: '`pending`: the processor has not confirmed yet; it is retried with the same reference.' }),
   reason: Nullable(Type.String()),
   created_at: Timestamp,
 });

@@ -4,18 +4,19 @@ import type { ServiceContext } from '../../platform/http/context.js';
 import { toList, type List } from '../../platform/http/pagination.js';
 import { lineAmounts, type PricedCart } from '../carts/index.js';
 import { OrderErrors } from './orders.errors.js';
-import type { OrderInventoryPort, OrderPaymentsPort } from './orders.ports.js';
+import type { OrderInventoryPort, OrderPaymentsPort, OrderPromotionsPort } from './orders.ports.js';
 import { presentOrder } from './orders.present.js';
 import * as repo from './orders.repo.js';
 import type { Order, OrderListQuery, RefundCreate } from './orders.schemas.js';
 import { canTransition, type OrderStatus } from './orders.status.js';
-import { refundAmount } from './orders.refunds.js';
+import { mergeRefundLines, refundAmount } from './orders.refunds.js';
 
 /** Orders: created by checkout, then captured, canceled and refunded through their state machine. */
 export class OrdersService {
   constructor(
     private readonly payments: OrderPaymentsPort,
     private readonly inventory: OrderInventoryPort,
+    private readonly promotions: OrderPromotionsPort,
   ) {}
 
   /** Writes the order of a priced cart inside checkout's transaction. */
@@ -82,10 +83,6 @@ export class OrdersService {
     return presentOrder(await this.load(ctx, id));
   }
 
-  async orderIdOfCart(ctx: ServiceContext, cartId: string): Promise<string | undefined> {
-    return repo.findOrderIdByCart(ctx.db, cartId);
-  }
-
   async list(ctx: ServiceContext, q: OrderListQuery): Promise<List<Order>> {
     const ids = await repo.pageOrderIds(ctx.db, {
       after: q.starting_after,
@@ -137,37 +134,64 @@ export class OrdersService {
       if (order.payment_id && order.status === 'pending') await this.payments.void(ctx, order.payment_id);
       const remaining = order.total - order.amount_refunded;
       if (order.payment_id && order.status === 'paid' && remaining > 0) {
-        await this.payments.refund(ctx, order.payment_id, { amount: remaining, reason: 'requested_by_customer', idempotencyRef: `cancel_${id}` });
-        await repo.addRefund(ctx.db, id, remaining, [], ctx.now());
+        const made = await this.payments.refund(ctx, order.payment_id, { amount: remaining, reason: 'requested_by_customer', idempotencyRef: `cancel_${id}` });
+        if (made.status === 'failed') throw new AppError(OrderErrors.refundFailed, `The processor refused refund ${made.id}; the order was not canceled.`);
+        await repo.reserveRefund(ctx.db, id, remaining, [], ctx.now());
       }
     } catch (err) {
       await repo.setStatus(ctx.db, id, 'canceled', order.status, ctx.now());
       throw err;
     }
     if (order.reservation_id) await this.inventory.restock(ctx, order.reservation_id, null);
+    // the codes it used count against their limits no more
+    await ctx.db.transaction((tx) => this.promotions.unredeem(tx, id));
     return this.get(ctx, id);
   }
 
   /**
-   * Refunds part or all of a captured order; a full refund moves it to `refunded`. The payments
-   * module serialises refunds of one payment and never refunds beyond what was captured; the
-   * order's own counter is then moved by a conditional update.
+   * Refunds part or all of a captured order; a full refund moves it to `refunded`. The order's
+   * counters (amount and lines) are reserved first by conditional updates, so concurrent refunds
+   * can never pass the order's total or a line's quantity; then the money moves (the payments
+   * module also never refunds beyond the capture). A refund the processor refused gives the
+   * reservation back and answers 502; one not yet confirmed (`pending`) keeps it.
    */
-  async refund(ctx: ServiceContext, id: string, input: RefundCreate): Promise<{ refund: { id: string; amount: number; created_at: Date }; order: Order }> {
+  async refund(ctx: ServiceContext, id: string, input: RefundCreate): Promise<{ refund: OrderRefundMade; order: Order }> {
     const { order, lines } = await this.load(ctx, id);
     if (!order.payment_id || !['paid', 'partially_fulfilled', 'fulfilled', 'completed'].includes(order.status)) {
       throw new AppError(OrderErrors.orderNotPaid, `Order ${id} is ${order.status}; only a captured order is refunded (cancel a pending one).`);
     }
     const amount = refundAmount(order, lines, input);
-    // a retried request (same Idempotency-Key) is the same refund at the processor too
-    const made = await this.payments.refund(ctx, order.payment_id, { amount, reason: input.reason ?? null, idempotencyRef: ctx.idempotencyKey ? `${id}_${ctx.idempotencyKey}` : null });
-    await ctx.db.transaction(async (tx) => {
-      const total = await repo.addRefund(tx, id, amount, input.lines ?? [], ctx.now());
+    const refundLines = mergeRefundLines(input.lines ?? []);
+    const reserved = await ctx.db.transaction(async (tx) => {
+      const total = await repo.reserveRefund(tx, id, amount, refundLines, ctx.now());
+      if (total === undefined) return false;
       if (total === order.total) await repo.setStatus(tx, id, order.status, 'refunded', ctx.now());
+      return true;
     });
-    if (input.restock && input.lines && order.reservation_id) {
-      await this.inventory.restock(ctx, order.reservation_id, input.lines.map((l) => ({ sku: lines.find((x) => x.id === l.line_id)?.sku ?? '', quantity: l.quantity })));
+    if (!reserved) throw new AppError(OrderErrors.refundExceedsCaptured, `Another refund of order ${id} came first; ${amount} no longer fits what is left. Read the order and retry.`);
+    let made: OrderRefundMade;
+    try {
+      // a retried request (same Idempotency-Key) is the same refund at the processor too
+      made = await this.payments.refund(ctx, order.payment_id, { amount, reason: input.reason ?? null, idempotencyRef: ctx.idempotencyKey ? `${id}_${ctx.idempotencyKey}` : null });
+      if (made.status === 'failed') throw new AppError(OrderErrors.refundFailed, `The processor refused refund ${made.id}; nothing was refunded.`);
+    } catch (err) {
+      await ctx.db.transaction(async (tx) => {
+        await repo.releaseRefund(tx, id, amount, refundLines, ctx.now());
+        await repo.setStatus(tx, id, 'refunded', order.status, ctx.now());
+      });
+      throw err;
+    }
+    if (input.restock && order.reservation_id && refundLines.length) {
+      await this.inventory.restock(ctx, order.reservation_id, refundLines.map((l) => ({ sku: lines.find((x) => x.id === l.line_id)?.sku ?? '', quantity: l.quantity })));
     }
     return { refund: made, order: await this.get(ctx, id) };
   }
+}
+
+/** A refund as the payments module answered it. */
+export interface OrderRefundMade {
+  id: string;
+  amount: number;
+  status: 'pending' | 'succeeded' | 'failed';
+  created_at: Date;
 }

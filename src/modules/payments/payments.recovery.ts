@@ -11,6 +11,7 @@ export interface RecoveryResult {
   not_authorized: number;
   still_unknown: number;
   reversed: number;
+  reverse_failed: number;
   refunds_retried: number;
 }
 
@@ -21,10 +22,13 @@ export interface RecoveryResult {
  *   reference is looked up. Found authorised, the payment takes that authorization and, having no
  *   order (its checkout was told it failed), is reversed at once, so the customer is not charged
  *   for an order that does not exist. Found nowhere, it goes back to `requires_payment_method`.
+ * - payments holding money (authorised or captured, not fully refunded) with no order, older than
+ *   the cutoff: reversed. Only checkout creates payments and it links the order in the order's own
+ *   transaction, so such a payment belongs to a checkout that failed (or died) and was not undone.
  * - refunds still `pending`: sent again with the same reference (the processor refunds once).
  */
 export async function recoverPayments(ctx: ServiceContext, runtime: PaymentsRuntime, service: PaymentsService, olderThanMs = 120_000): Promise<RecoveryResult> {
-  const out: RecoveryResult = { payments_checked: 0, authorized: 0, not_authorized: 0, still_unknown: 0, reversed: 0, refunds_retried: 0 };
+  const out: RecoveryResult = { payments_checked: 0, authorized: 0, not_authorized: 0, still_unknown: 0, reversed: 0, reverse_failed: 0, refunds_retried: 0 };
   const cutoff = new Date(ctx.now().getTime() - olderThanMs);
   for (const payment of await repo.stuckProcessing(ctx.db, cutoff, 100)) {
     out.payments_checked++;
@@ -74,11 +78,28 @@ export async function recoverPayments(ctx: ServiceContext, runtime: PaymentsRunt
     if (found) {
       out.authorized++;
       if (!payment.order_id) {
-        await service.reverse(ctx, payment.id, 'unresolved_authorization');
-        out.reversed++;
+        // its checkout was told it failed: give the money back now (the orphan sweep below retries if this fails)
+        const reversed = await service.reverse(ctx, payment.id, 'unresolved_authorization').then(
+          () => true,
+          () => false,
+        );
+        if (reversed) out.reversed++;
+        else out.reverse_failed++;
       }
     } else if (unknown) out.still_unknown++;
     else out.not_authorized++;
+  }
+  // Money held for no order: a reversal above that failed, and any checkout whose undo (the
+  // reversal) failed, e.g. while the processor was down. Each is tried on every run until it goes through.
+  // well past any checkout's lease (2 min), so a checkout still finishing is never undone under it
+  const orphanCutoff = new Date(ctx.now().getTime() - Math.max(olderThanMs, 600_000));
+  for (const id of await repo.orphaned(ctx.db, orphanCutoff, 100)) {
+    try {
+      await service.reverse(ctx, id, 'no_order');
+      out.reversed++;
+    } catch {
+      out.reverse_failed++; // processor still unavailable: the next run tries again
+    }
   }
   const { rows } = await ctx.db.query<refunds.RefundRow>(`SELECT id FROM refunds WHERE status = 'pending' AND updated_at < $1 ORDER BY id LIMIT 100`, [cutoff]);
   for (const { id } of rows) {

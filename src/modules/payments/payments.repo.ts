@@ -142,11 +142,6 @@ export async function saveAttempts(db: Queryable, paymentId: string, attempts: r
   );
 }
 
-/** Writes an attempt: inserted as `pending` before its request, updated with its outcome after. */
-export async function saveAttempt(db: Queryable, paymentId: string, a: AttemptRecord): Promise<void> {
-  await saveAttempts(db, paymentId, [a]);
-}
-
 /** A new payment, before its first attempt. */
 export type NewPayment = Pick<PaymentRow, 'id' | 'amount' | 'currency' | 'capture_method' | 'cart_id' | 'order_id' | 'metadata'> & { now: Date };
 
@@ -223,4 +218,19 @@ export async function bookedAuthorizations(db: Queryable): Promise<BookedAuthori
        FROM payments p WHERE p.processor IS NOT NULL AND p.processor_payment_id IS NOT NULL ORDER BY p.id`,
   );
   return rows;
+}
+
+/**
+ * Payments that hold money for no order: authorised, or captured and not fully refunded, with no
+ * order linked, last changed before `before`.
+ */
+export async function orphaned(db: Queryable, before: Date, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM payments
+     WHERE order_id IS NULL AND updated_at < $1
+       AND (status = 'requires_capture' OR (status = 'succeeded' AND amount_refunded < amount_captured))
+     ORDER BY updated_at LIMIT $2`,
+    [before, limit],
+  );
+  return rows.map((r) => r.id);
 }

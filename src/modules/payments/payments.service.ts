@@ -19,9 +19,9 @@ export interface AuthorizeInput {
   /** The card token (test tokens: see the module README). */
   token: string;
   /**
-   * The payment's capture policy, recorded on it. `authorize` itself only authorises: the caller
-   * captures (checkout does so for `automatic` as soon as its order exists, so a failed checkout
-   * is undone by a void, never by a refund).
+   * The payment's capture policy, recorded on it. `authorize` itself only authorises unless
+   * `captureImmediately` is set (checkout sets it for `automatic`: a sale in one processor call, so
+   * a checkout failing after payment is undone by a refund; see `reverse`).
    */
   captureMethod: 'automatic' | 'manual';
   /** Capture in the authorization call itself (the processor's `capture: true`); `automatic` only. */
@@ -76,7 +76,7 @@ export class PaymentsService {
    * `captureImmediately` asked the processor to capture in the same call (status `succeeded`).
    * @example
    *   const { payment, outcome, declineCode } = await payments.authorize(ctx, { amount: 2599, currency: 'USD', token: 'tok_visa', captureMethod: 'automatic', cartId });
-   *   if (outcome === 'authorized') await payments.capture(ctx, payment.id); // once the order exists
+   *   if (outcome === 'authorized') await payments.capture(ctx, payment.id); // manual capture, later
    */
   async authorize(ctx: ServiceContext, input: AuthorizeInput): Promise<AuthorizeResult> {
     if (!Number.isSafeInteger(input.amount) || input.amount < 1) throw new AppError(Errors.validationFailed, 'amount must be a positive integer in minor units.', [{ detail: 'Positive integer.', pointer: '/amount' }]);

@@ -6,5 +6,4 @@ export const PricingErrors = defineErrors({
   countryInUse: { code: 'country_in_use', status: 409, title: 'Country already in another region' },
   invalidRegion: { code: 'invalid_region', status: 422, title: 'Invalid region' },
   invalidShippingOption: { code: 'invalid_shipping_option', status: 422, title: 'Invalid shipping option' },
-  regionInUse: { code: 'region_in_use', status: 409, title: 'Region in use' },
 });

@@ -69,11 +69,6 @@ export async function deleteRegion(tx: Queryable, id: string): Promise<boolean> 
   return rowCount === 1;
 }
 
-export async function regionOfCountry(db: Queryable, country: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ region_id: string }>('SELECT region_id FROM region_countries WHERE country = $1', [country]);
-  return rows[0]?.region_id;
-}
-
 export async function shippingOptionsOf(db: Queryable, regionIds: readonly string[]): Promise<ShippingOptionRow[]> {
   const { rows } = await db.query<ShippingOptionRow>('SELECT * FROM shipping_options WHERE region_id = ANY($1) ORDER BY id', [regionIds]);
   return rows;

@@ -101,7 +101,8 @@ export class RegionsService {
     let entry = this.pricing.get(key);
     if (!entry) {
       entry = this.loadPricing(env, regionId);
-      entry.catch(() => this.pricing.delete(key));
+      // an unknown id is not kept: anyone can send one, and the map would grow without bound
+      entry.then((found) => found ?? this.pricing.delete(key), () => this.pricing.delete(key));
       this.pricing.set(key, entry);
     }
     return entry;

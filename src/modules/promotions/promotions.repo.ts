@@ -48,11 +48,6 @@ export async function findPromotion(db: Queryable, id: string, forUpdate = false
   return rows[0];
 }
 
-export async function findPromotionByCode(db: Queryable, code: string): Promise<PromotionRow | undefined> {
-  const { rows } = await db.query<PromotionRow>(`SELECT ${COLUMNS} FROM promotions WHERE code = $1`, [code], 'promotions_by_code');
-  return rows[0];
-}
-
 export async function pagePromotions(db: Queryable, q: { after?: string; limit: number; status?: string; code?: string }): Promise<PromotionRow[]> {
   const { rows } = await db.query<PromotionRow>(
     `SELECT ${COLUMNS} FROM promotions

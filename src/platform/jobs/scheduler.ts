@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
+import pg from 'pg';
 import type { Database } from '../db/database.js';
 
 /** A stable advisory-lock key for a job name. */
@@ -13,15 +14,25 @@ function lockKey(name: string): number {
  */
 export class Scheduler {
   private readonly timers: NodeJS.Timeout[] = [];
+  /**
+   * The connections that hold the jobs' session locks while they run: a pool of their own, so a
+   * long job (one that waits on a payment processor) never takes the connection `/readyz` pings with.
+   */
+  private readonly locks: pg.Pool;
+  private jobs = 0;
 
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.locks = new pg.Pool({ connectionString: db.url, max: 1 });
+    this.locks.on('error', () => undefined);
+  }
 
   every(name: string, intervalMs: number, job: () => Promise<unknown>): void {
+    this.locks.options.max = ++this.jobs; // one connection per job: a job never waits for another's
     const run = async () => {
-      const client = await this.db.admin.connect();
+      const client = await this.locks.connect();
       try {
         const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [lockKey(name)]);
         if (!rows[0]?.locked) return;
@@ -45,5 +56,6 @@ export class Scheduler {
 
   stop(): void {
     for (const t of this.timers) clearInterval(t);
+    void this.locks.end().catch(() => undefined);
   }
 }
