@@ -21,6 +21,8 @@ describe('regions', () => {
     const list = (await t.call('GET', '/v1/regions')).json();
     expect(list.data.map((r: { id: string }) => r.id)).toContain(region.id);
 
+    const currency = await t.call('PATCH', `/v1/regions/${region.id}`, { body: { currency: 'EUR' } });
+    expect(currency.statusCode).toBe(422); // carts and orders are priced in it: it never changes
     const patched = await t.call('PATCH', `/v1/regions/${region.id}`, { body: { countries: ['US', 'PR'], tax_rate: 7 } });
     expect(patched.statusCode, patched.body).toBe(200);
     expect(patched.json()).toMatchObject({ countries: ['PR', 'US'], tax_rate: 7 });

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Amount, Metadata, Nullable, StringEnum, Timestamp } from '../../platform/http/schemas.js';
+import { Amount, Nullable, StringEnum, Timestamp } from '../../platform/http/schemas.js';
 import { ListQuery } from '../../platform/http/pagination.js';
 import { ORDER_STATUSES } from './orders.status.js';
 
@@ -73,7 +73,6 @@ export const RefundCreate = Type.Object(
     ),
     reason: Type.Optional(StringEnum(['requested_by_customer', 'duplicate', 'fraudulent', 'other'])),
     restock: Type.Optional(Type.Boolean({ default: false, description: 'Put the refunded lines back on hand.' })),
-    metadata: Type.Optional(Metadata),
   },
   { additionalProperties: false },
 );

@@ -44,7 +44,8 @@ export const RegionCreate = Type.Object(
   { additionalProperties: false },
 );
 export type RegionCreate = Static<typeof RegionCreate>;
-export const RegionPatch = Type.Partial(RegionCreate, { additionalProperties: false, minProperties: 1 });
+/** Everything but the currency: carts and orders of the region are priced in it, so it never changes (create another region). */
+export const RegionPatch = Type.Partial(Type.Omit(RegionCreate, ['currency']), { additionalProperties: false, minProperties: 1 });
 export type RegionPatch = Static<typeof RegionPatch>;
 
 const WeightBand = Type.Object(

@@ -176,7 +176,6 @@ export class RegionsService {
         id,
         {
           name: patch.name,
-          currency: patch.currency,
           tax_rate_ppm: patch.tax_rate === undefined ? undefined : percentToPpm(patch.tax_rate),
           tax_inclusive: patch.tax_inclusive,
           tax_overrides: overrides,
