@@ -91,6 +91,8 @@ export interface PaymentsConfig {
   breakerHalfOpenMs: number;
   /** Live-mode processors; one left unset is an in-process emulator. Test mode always uses emulators. */
   live: { simpay?: ProcessorEndpointConfig; altpay?: ProcessorEndpointConfig };
+  /** TESSERA_LIVE_EMULATORS=1: live mode takes in-process emulators for the processors it has no URL for (demos only). */
+  liveEmulators: boolean;
 }
 
 const PAYMENT_PROCESSORS = ['simpay', 'altpay'];
@@ -122,6 +124,7 @@ function parsePayments(env: NodeJS.ProcessEnv): PaymentsConfig {
     breakerThreshold: int(env, 'TESSERA_PAYMENT_BREAKER_THRESHOLD', 5, 1),
     breakerHalfOpenMs: int(env, 'TESSERA_PAYMENT_BREAKER_HALF_OPEN_MS', 30_000, 1),
     live,
+    liveEmulators: env.TESSERA_LIVE_EMULATORS === '1',
   };
 }
 

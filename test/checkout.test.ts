@@ -163,4 +163,27 @@ describe('checkout', () => {
     expect(await value('tessera_checkouts_failed_total', { reason: 'payment_declined' })).toBe(before.declined + 1);
     expect(await value('tessera_checkout_duration_seconds_count', { result: 'completed' })).toBe(before.timed + 1);
   });
+
+  it('refuses a live-mode payment when no live processor is configured, and undoes the checkout', async () => {
+    const live = t.keys.liveSecret;
+    const call = async (method: string, url: string, body: unknown, status = 200) => {
+      const res = await t.call(method, url, { key: live, body });
+      expect(res.statusCode, res.body).toBe(status);
+      return res.json();
+    };
+    const region = await call('POST', '/v1/regions', { name: 'Live US', currency: 'USD', countries: ['US'], tax_rate: 0 }, 201);
+    const option = await call('POST', `/v1/regions/${region.id}/shipping_options`, { name: 'Post', price: { type: 'flat', amount: 100 } }, 201);
+    const location = await call('POST', '/v1/stock_locations', { name: 'Live WH' }, 201);
+    await call('POST', '/v1/products', { title: 'Live thing', status: 'published', variants: [{ sku: 'LIVE-1', prices: [{ currency: 'USD', amount: 1000 }] }] }, 201);
+    await call('PUT', `/v1/stock_locations/${location.id}/levels/LIVE-1`, { on_hand: 3 });
+    const cart = await call('POST', '/v1/carts', { region_id: region.id, email: 'live@example.com', items: [{ sku: 'LIVE-1', quantity: 1 }] }, 201);
+    await call('PATCH', `/v1/carts/${cart.id}`, { shipping_address: { name: 'L', line1: '1', city: 'C', postal_code: '1', country: 'US' } });
+    await call('POST', `/v1/carts/${cart.id}/shipping`, { option_id: option.id });
+    const res = await checkout(t, cart.id, 'tok_visa', { key: live });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().code).toBe('payment_processor_not_configured');
+    expect((await t.call('GET', '/v1/inventory_items/LIVE-1', { key: live })).json()).toMatchObject({ on_hand: 3, reserved: 0 });
+    expect((await t.call('GET', `/v1/carts/${cart.id}`, { key: live })).json().status).toBe('open');
+    expect((await t.call('GET', `/v1/payments?cart_id=${cart.id}`, { key: live })).json().data).toEqual([]);
+  });
 });

@@ -10,6 +10,7 @@ export const PaymentErrors = defineErrors({
   // Same spec as the orders module's (one catalog): refunds are requested through orders.
   refundExceedsCaptured: { code: 'refund_exceeds_captured', status: 422, title: 'Refund exceeds what was captured' },
   orderAlreadyAttached: { code: 'payment_order_conflict', status: 409, title: 'Payment belongs to another order' },
+  noProcessor: { code: 'payment_processor_not_configured', status: 503, title: 'No payment processor configured', logLevel: 'error' },
   processorUnavailable: { code: 'processor_unavailable', status: 503, title: 'Payment processor unavailable', logLevel: 'warn' },
   processorUnconfirmed: { code: 'processor_unconfirmed', status: 502, title: 'Payment processor did not confirm; retry', logLevel: 'warn' },
   processorRejected: { code: 'processor_rejected', status: 502, title: 'Payment processor refused the request', logLevel: 'error' },

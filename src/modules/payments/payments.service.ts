@@ -80,6 +80,9 @@ export class PaymentsService {
    */
   async authorize(ctx: ServiceContext, input: AuthorizeInput): Promise<AuthorizeResult> {
     if (!Number.isSafeInteger(input.amount) || input.amount < 1) throw new AppError(Errors.validationFailed, 'amount must be a positive integer in minor units.', [{ detail: 'Positive integer.', pointer: '/amount' }]);
+    if (!this.runtime.router.order(input.currency).some((name) => this.runtime.processors.forEnv(ctx.env).has(name))) {
+      throw new AppError(PaymentErrors.noProcessor, `No payment processor is configured for ${input.currency} in ${ctx.env} mode (TESSERA_SIMPAY_URL / TESSERA_ALTPAY_URL); nothing was charged.`);
+    }
     if (!/^[A-Z]{3}$/.test(input.currency)) throw new AppError(Errors.validationFailed, 'currency must be an ISO 4217 code in upper case.', [{ detail: 'Like USD.', pointer: '/currency' }]);
     if (input.captureImmediately && input.captureMethod !== 'automatic') throw new AppError(Errors.validationFailed, 'captureImmediately needs captureMethod automatic.');
     const captureNow = input.captureImmediately === true;

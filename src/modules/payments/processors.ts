@@ -26,14 +26,13 @@ export interface ProcessorDirectory {
 export async function openProcessorDirectory(config: PaymentsConfig): Promise<ProcessorDirectory> {
   const emulators: Partial<Record<Environment, RunningEmulators>> = {};
   emulators.test = await startEmulators();
-  if (!config.live.simpay || !config.live.altpay) emulators.live = await startEmulators();
-  const endpoints = (env: Environment): Record<ProcessorName, ProcessorEndpointConfig> => {
+  // Live money never goes to an emulator unless asked: a live checkout without processors is refused instead.
+  if (config.liveEmulators && (!config.live.simpay || !config.live.altpay)) emulators.live = await startEmulators();
+  const endpoints = (env: Environment): Partial<Record<ProcessorName, ProcessorEndpointConfig>> => {
     const emulated = emulators[env];
-    const pick = (name: ProcessorName): ProcessorEndpointConfig => {
+    const pick = (name: ProcessorName): ProcessorEndpointConfig | undefined => {
       const configured = env === 'live' ? config.live[name] : undefined;
-      if (configured) return configured;
-      if (!emulated) throw new Error(`no endpoint for ${name} in ${env} mode`);
-      return { url: emulated[name].url, apiKey: emulated[name].apiKey };
+      return configured ?? (emulated ? { url: emulated[name].url, apiKey: emulated[name].apiKey } : undefined);
     };
     return { simpay: pick('simpay'), altpay: pick('altpay') };
   };
