@@ -22,7 +22,7 @@ export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) 
   const catalog = createCatalogModule(deps);
   const pricing = createPricingModule(deps, catalog.categories);
   const promotions = createPromotionsModule(deps);
-  const inventory = createInventoryModule(deps, { reservationTtlSeconds: deps.config.reservationTtlSeconds });
+  const inventory = createInventoryModule(deps);
   const payments = createPaymentsModule(deps, processors);
   const customers = createCustomersModule(deps);
 
@@ -41,10 +41,10 @@ export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) 
   );
 
   const profiles: CustomersPort = {
-    profile: async (ctx, who) => ({
-      segments: who.customerId ? await customers.customers.segments(ctx, who.customerId) : [],
-      has_orders: await orders.orders.hasOrders(ctx, who),
-    }),
+    profile: async (ctx, who) => {
+      const [segments, has_orders] = await Promise.all([who.customerId ? customers.customers.segments(ctx, who.customerId) : [], orders.orders.hasOrders(ctx, who)]);
+      return { segments, has_orders };
+    },
   };
   const carts = createCartsModule(deps, pricing.regions, promotions.service, profiles);
 
@@ -52,7 +52,6 @@ export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) 
     carts: carts.carts,
     claims: carts.checkout,
     abandonment: carts.abandonment,
-    regions: pricing.regions,
     inventory: inventory.service,
     orders: orders.orders,
     promotions: promotions.service,

@@ -3,6 +3,7 @@ import type { Modules } from './composition.js';
 import { ENVIRONMENTS, type Database, type Environment } from './platform/db/database.js';
 import type { IdGenerator } from './platform/crypto/ids.js';
 import type { ServiceContext } from './platform/http/context.js';
+import { jobContext } from './platform/http/module.js';
 import type { Idempotency } from './platform/http/idempotency.js';
 import type { Scheduler } from './platform/jobs/scheduler.js';
 import { recoverStaleCheckouts } from './modules/checkout/checkout.recovery.js';
@@ -10,7 +11,7 @@ import { recoverStaleCheckouts } from './modules/checkout/checkout.recovery.js';
 /** Runs `job` once per environment with a job's ServiceContext; returns the results by environment. */
 async function perEnv<T>(db: Database, ids: IdGenerator, job: (ctx: ServiceContext) => Promise<T>): Promise<Record<Environment, T>> {
   const out: Partial<Record<Environment, T>> = {};
-  for (const env of ENVIRONMENTS) out[env] = await job({ env, db: db.forEnv(env), actor: null, requestId: ids('job'), now: () => new Date(), ids });
+  for (const env of ENVIRONMENTS) out[env] = await job(jobContext({ db, ids, now: () => new Date() }, env));
   return out as Record<Environment, T>;
 }
 

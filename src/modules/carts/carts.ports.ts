@@ -1,6 +1,6 @@
 import type { ServiceContext } from '../../platform/http/context.js';
 import type { RejectedPromotion } from '../pricing/index.js';
-import type { PromotionDef } from '../promotions/promotions.types.js';
+import { customerKeyOf, type PromotionDef } from '../promotions/index.js';
 
 /** What carts need of the promotions module. */
 export interface PromotionsPort {
@@ -17,7 +17,7 @@ export interface CustomersPort {
   profile(ctx: ServiceContext, who: { customerId: string | null; email: string | null }): Promise<{ segments: string[]; has_orders: boolean }>;
 }
 
-/** The key per-customer usage limits count by: the customer id, else the e-mail in lower case. */
+/** The key per-customer usage limits count by (the promotions module's rule), for a cart. */
 export function customerKey(cart: { customer_id: string | null; email: string | null }): string | null {
-  return cart.customer_id ?? cart.email?.toLowerCase() ?? null;
+  return customerKeyOf({ id: cart.customer_id, email: cart.email });
 }

@@ -1,6 +1,6 @@
 import type { PromotionDef } from '../promotions/promotions.types.js';
-import type { CartTotals, PricingCustomer, PricingInput, RegionPricing, ShippingOptionRow } from '../pricing/index.js';
-import { priceCart, shippingAmount } from '../pricing/index.js';
+import type { CartTotals, PricingCustomer, PricingInput, RegionPricing, RegionRow, ShippingOptionRow } from '../pricing/index.js';
+import { priceCart, shippingAmount, totalWeightGrams } from '../pricing/index.js';
 import type { CartItemRow, CartWithItems } from './carts.repo.js';
 import type { Cart } from './carts.schemas.js';
 
@@ -9,17 +9,14 @@ export function chosenShipping(data: CartWithItems, pricing: RegionPricing): { o
   const id = data.cart.shipping_option_id;
   const option = id ? pricing.shippingOptions.get(id) : undefined;
   if (!option?.active) return null;
-  const amount = shippingAmount(option.price, totalWeight(data));
+  const amount = shippingAmount(option.price, totalWeightGrams(data.items));
   return amount === null ? null : { option, amount };
 }
 
-export function totalWeight(data: CartWithItems): number {
-  return data.items.reduce((sum, i) => sum + i.weight_grams * i.quantity, 0);
-}
+type ChosenShipping = ReturnType<typeof chosenShipping>;
 
 /** The pure pricing input of a cart: its lines, chosen shipping, region tax and customer. */
-export function pricingInput(data: CartWithItems, pricing: RegionPricing, customer: PricingCustomer): PricingInput {
-  const shipping = chosenShipping(data, pricing);
+function pricingInput(data: CartWithItems, pricing: RegionPricing, shipping: ChosenShipping, customer: PricingCustomer): PricingInput {
   return {
     currency: data.cart.currency,
     lines: data.items.map((i) => ({
@@ -45,12 +42,15 @@ export interface PricedCart {
   input: PricingInput;
   promotions: readonly PromotionDef[];
   totals: CartTotals;
-  shipping: { option: ShippingOptionRow; amount: number } | null;
+  shipping: ChosenShipping;
+  /** The region it was priced in (its capture method decides how checkout pays). */
+  region: RegionRow;
 }
 
 export function priceCartData(data: CartWithItems, pricing: RegionPricing, customer: PricingCustomer, promotions: readonly PromotionDef[], now: Date): PricedCart {
-  const input = pricingInput(data, pricing, customer);
-  return { data, input, promotions, totals: priceCart(input, promotions, now), shipping: chosenShipping(data, pricing) };
+  const shipping = chosenShipping(data, pricing);
+  const input = pricingInput(data, pricing, shipping, customer);
+  return { data, input, promotions, totals: priceCart(input, promotions, now), shipping, region: pricing.region };
 }
 
 /** A line's amounts in a priced cart: what it costs, its discount and tax, and by which promotions. */

@@ -89,10 +89,10 @@ export async function updateCartReturning(tx: Queryable, id: string, fields: Car
  * Updates an open, unexpired cart in one statement and returns it; undefined when the cart is
  * missing, expired, completed or held by a checkout (the caller finds out which).
  */
-export async function updateOpenCart(db: Queryable, id: string, fields: CartWrite, now: Date): Promise<CartWithItems | undefined> {
+export async function updateOpenCart(db: Queryable, id: string, fields: CartWrite, now: Date, readLines = true): Promise<CartWithItems | undefined> {
   const set = cartSet(fields);
   const { rows } = await db.query<Parameters<typeof withItems>[0]>(
-    `WITH u AS (UPDATE carts SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $2 WHERE id = $1 AND status = 'open' AND expires_at > $2 RETURNING *) ${WITH_ITEMS}`,
+    `WITH u AS (UPDATE carts SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $2 WHERE id = $1 AND status = 'open' AND expires_at > $2 RETURNING *) ${readLines ? WITH_ITEMS : "SELECT u.*, '[]'::json AS items FROM u"}`,
     [id, now, ...set.values],
   );
   return rows[0] && withItems(rows[0]);

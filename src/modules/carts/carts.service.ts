@@ -5,10 +5,10 @@ import type { ServiceContext } from '../../platform/http/context.js';
 import type { ModuleDeps } from '../../platform/http/module.js';
 import { purchasableVariants } from '../catalog/index.js';
 import type { RegionPricing, RegionsService } from '../pricing/index.js';
-import { shippingAmount } from '../pricing/index.js';
+import { shippingAmount, totalWeightGrams } from '../pricing/index.js';
 import { CartErrors } from './carts.errors.js';
 import { customerKey, type CustomersPort, type PromotionsPort } from './carts.ports.js';
-import { presentCart, priceCartData, totalWeight, type PricedCart } from './carts.present.js';
+import { presentCart, priceCartData, type PricedCart } from './carts.present.js';
 import * as repo from './carts.repo.js';
 import type { Cart, CartCreate, CartPatch, ItemAdd, ItemPatch } from './carts.schemas.js';
 
@@ -80,7 +80,6 @@ export class CartsService {
     return presentCart(await this.price(ctx, await this.load(ctx, id)));
   }
 
-  /** Runs a change on a locked, open cart, extends its life, and answers the priced cart. */
   /**
    * Runs a change on the locked, open cart and extends its life, in one transaction. The change
    * returns the cart fields to set (written with the new expiry in one UPDATE) and whether it
@@ -121,7 +120,6 @@ export class CartsService {
           })
       : { cart: await repo.insertCart(ctx.db, row, ctx.now()), items: [] };
     this.facts.set(`${ctx.env}|${id}`, { region_id: input.region_id, currency });
-    if (data.items.length > MAX_LINES) throw new AppError(CartErrors.tooManyItems, `A cart holds at most ${MAX_LINES} lines.`);
     return presentCart(await this.price(ctx, data));
   }
 
@@ -221,7 +219,7 @@ export class CartsService {
   async shippingOptions(ctx: ServiceContext, id: string): Promise<{ id: string; object: 'cart_shipping_option'; name: string; amount: number }[]> {
     const data = await this.load(ctx, id);
     const pricing = await this.regionPricing(ctx, data.cart.region_id);
-    const weight = totalWeight(data);
+    const weight = totalWeightGrams(data.items);
     return [...pricing.shippingOptions.values()]
       .filter((o) => o.active)
       .flatMap((o) => {
@@ -235,11 +233,10 @@ export class CartsService {
     const pricing = await this.regionPricing(ctx, facts.region_id);
     const items = await repo.loadItems(ctx.db, id);
     const option = pricing.shippingOptions.get(optionId);
-    const weight = items.reduce((sum, i) => sum + i.weight_grams * i.quantity, 0);
-    const why = !option ? `No shipping option ${optionId} in region ${facts.region_id}.` : !option.active ? 'The option is not active.' : shippingAmount(option.price, weight) === null ? 'The cart is too heavy for this option.' : null;
+    const why = !option ? `No shipping option ${optionId} in region ${facts.region_id}.` : !option.active ? 'The option is not active.' : shippingAmount(option.price, totalWeightGrams(items)) === null ? 'The cart is too heavy for this option.' : null;
     if (why) throw new AppError(CartErrors.shippingOptionUnavailable, why, [{ detail: why, pointer: '/option_id' }]);
     // lines changed meanwhile can make the option unfit: pricing then shows no shipping, and checkout asks for another
-    return presentCart(await this.updateFields(ctx, id, { shipping_option_id: optionId }));
+    return presentCart(await this.updateFields(ctx, id, { shipping_option_id: optionId }, items));
   }
 
   /** Adds a code. An unknown code is a 422; a known but ineligible one stays, listed in `rejected`. */
@@ -263,10 +260,6 @@ export class CartsService {
     return presentCart(priced);
   }
 
-  /**
-   * Claims an open cart for one checkout until `leaseUntil` (status `completing`): a concurrent or
-   * repeated checkout of the same cart gets 409 until this one finishes or its lease runs out.
-   */
   /** Why a cart could not be changed or claimed: 404, 410, or 409 (completed, or held by a checkout). */
   async refuse(ctx: ServiceContext, id: string): Promise<never> {
     const data = await this.load(ctx, id);
@@ -274,10 +267,11 @@ export class CartsService {
     throw new AppError(CartErrors.checkoutInProgress, `Cart ${id} changed meanwhile; retry.`);
   }
 
-  /** A change of cart fields only: one conditional UPDATE, no transaction, no lock. */
-  private async updateFields(ctx: ServiceContext, id: string, fields: repo.CartWrite): Promise<PricedCart> {
-    const updated = await repo.updateOpenCart(ctx.db, id, { ...fields, expires_at: this.expiry(ctx) }, ctx.now());
-    return this.price(ctx, updated ?? (await this.refuse(ctx, id)));
+  /** A change of cart fields only: one conditional UPDATE, which also reads the lines unless the caller has them. */
+  private async updateFields(ctx: ServiceContext, id: string, fields: repo.CartWrite, items?: repo.CartItemRow[]): Promise<PricedCart> {
+    const updated = await repo.updateOpenCart(ctx.db, id, { ...fields, expires_at: this.expiry(ctx) }, ctx.now(), !items);
+    if (!updated) return this.refuse(ctx, id);
+    return this.price(ctx, items ? { cart: updated.cart, items } : updated);
   }
 
   /** Deletes carts that expired more than a day ago (they answer 410 until then). */

@@ -1,13 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable, StringEnum } from '../../platform/http/schemas.js';
+import { Amount, Currency, DeletedOf, IdParam, Metadata, Nullable, StringEnum, Timestamp } from '../../platform/http/schemas.js';
 
 const Id = (description?: string) => Type.String({ minLength: 1, maxLength: 64, ...(description ? { description } : {}) });
-const Timestamp = Type.String({ format: 'date-time' });
-const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, upper case.' });
 
 export const Price = Type.Object({
   currency: Currency,
-  amount: Type.Integer({ minimum: 0, maximum: 99_999_999_999, description: 'Minor units (cents).' }),
+  amount: Amount,
 });
 
 const priceList = Type.Array(Price, { minItems: 1, maxItems: 20, description: 'One price per currency.' });
@@ -15,7 +13,6 @@ const Attributes = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' }
   description: 'Attributes as key → value, for example {"color": "red"}. Keys: lower case, digits, underscores.',
   maxProperties: 50,
 });
-const Metadata = Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), { maxProperties: 50 });
 const Status = StringEnum(['draft', 'published', 'archived']);
 const Handle = Type.String({ pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$', maxLength: 120, description: 'URL-safe, lower case, words joined by "-".' });
 
@@ -130,7 +127,7 @@ export const CategoryPatch = Type.Partial(Type.Object({ name: Type.String({ minL
 });
 export type CategoryPatch = Static<typeof CategoryPatch>;
 
-export const Deleted = (object: string) => Type.Object({ id: Type.String(), object: Type.Literal(object), deleted: Type.Literal(true) });
+export const Deleted = DeletedOf;
 
-export const IdParams = Type.Object({ id: Id() }, { additionalProperties: false });
+export const IdParams = IdParam;
 export const FieldsQuery = { fields: Type.Optional(Type.String({ maxLength: 500, description: 'Comma-separated fields to return; dotted paths reach nested fields, e.g. `id,title,variants.sku`.' })) };

@@ -16,9 +16,6 @@ export function checkReady({ cart, items }: CartWithItems): void {
  * price the shopper did not expect: the storefront removes the code, or the shopper changes the cart.
  */
 export function unavailableCodes(priced: PricedCart): RejectedPromotion[] {
-  const rejected = priced.totals.promotions.rejected.filter((r) => r.code !== null);
-  const unknown = priced.data.cart.promotion_codes
-    .filter((code) => !priced.totals.promotions.applied.some((a) => a.code === code) && !rejected.some((r) => r.code === code))
-    .map((code): RejectedPromotion => ({ promotion_id: null, code, reason: 'inactive', detail: `No active promotion has the code ${code}.` }));
-  return [...rejected, ...unknown];
+  // the evaluator lists every entered code that does not apply (one no promotion has any more too)
+  return priced.totals.promotions.rejected.filter((r) => r.code !== null);
 }

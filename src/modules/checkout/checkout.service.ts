@@ -5,7 +5,6 @@ import type { ModuleDeps } from '../../platform/http/module.js';
 import { customerKey, type CartAbandonment, type CartCheckout, type CartsService, type PricedCart } from '../carts/index.js';
 import type { InventoryService } from '../inventory/index.js';
 import type { OrdersService, Order } from '../orders/index.js';
-import type { RegionsService } from '../pricing/index.js';
 import type { PromotionsPort } from '../carts/index.js';
 import { CheckoutErrors } from './checkout.errors.js';
 import type { CheckoutMetrics } from './checkout.metrics.js';
@@ -34,7 +33,6 @@ export class CheckoutService {
       carts: CartsService;
       claims: CartCheckout;
       abandonment: CartAbandonment;
-      regions: RegionsService;
       inventory: InventoryService;
       payments: CheckoutPaymentsPort;
       promotions: CheckoutPromotionsPort & Pick<PromotionsPort, 'recordRejections'>;
@@ -74,12 +72,11 @@ export class CheckoutService {
       }
 
       // 3. reserve stock
-      const reservation = await inventory.reserve(ctx, { reference: cartId, lines: mergeSkus(data.items) });
+      const reservation = await inventory.reserve(ctx, { reference: cartId, lines: data.items.map((i) => ({ sku: i.sku, quantity: i.quantity })) }); // reserve merges a SKU's lines
       undo.push({ step: 'release stock', run: () => inventory.release(ctx, reservation.id) });
 
       // 4. authorise, failing over between processors
-      const region = await this.parts.regions.regionPricing(ctx.env, data.cart.region_id);
-      const captureMethod = region?.region.capture_method ?? 'automatic';
+      const captureMethod = priced.region.capture_method;
       const payment = priced.totals.total > 0 ? await this.authorize(ctx, priced, input.payment.token, captureMethod, undo) : null;
       const paymentId = payment?.paymentId ?? null;
 
@@ -136,11 +133,4 @@ export class CheckoutService {
 
 function seconds(started: bigint): number {
   return Number(process.hrtime.bigint() - started) / 1e9;
-}
-
-/** One reservation line per SKU. */
-function mergeSkus(items: readonly { sku: string; quantity: number }[]): { sku: string; quantity: number }[] {
-  const bySku = new Map<string, number>();
-  for (const i of items) bySku.set(i.sku, (bySku.get(i.sku) ?? 0) + i.quantity);
-  return [...bySku].map(([sku, quantity]) => ({ sku, quantity }));
 }

@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable, StringEnum } from '../../platform/http/schemas.js';
+import { IdParam, Nullable, StringEnum, Timestamp } from '../../platform/http/schemas.js';
 
-const Timestamp = Type.String({ format: 'date-time' });
 /** The catalog's variant SKU pattern: inventory refers to variants by SKU. */
 export const Sku = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'A variant SKU.' });
 const Quantity = Type.Integer({ minimum: 0, maximum: 1_000_000_000 });
@@ -133,5 +132,5 @@ export const AdjustBody = Type.Object(
   { additionalProperties: false },
 );
 export const LevelParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), sku: Sku }, { additionalProperties: false });
-export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+export const IdParams = IdParam;
 export const SkuParams = Type.Object({ sku: Sku }, { additionalProperties: false });

@@ -1,39 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../../test/helpers/app.js';
-import { ulidIds } from '../../platform/crypto/ids.js';
-import { Database, type EnvDb, type Queryable } from '../../platform/db/database.js';
+import { describe, expect, it } from 'vitest';
+import type { EnvDb, Queryable } from '../../platform/db/database.js';
 import type { ServiceContext } from '../../platform/http/context.js';
 import { AppError } from '../../platform/http/errors.js';
-import { Metrics } from '../../platform/observability/metrics.js';
 import { allocate } from './inventory.allocation.js';
 import { OutOfStockError } from './inventory.errors.js';
+import { inventoryTestbed } from './inventory.testbed.js';
 import type { Reservation } from './inventory.schemas.js';
-import { InventoryService } from './inventory.service.js';
-import { StockLevelsService } from './levels.service.js';
-import { StockLocationsService } from './locations.service.js';
 
 // The one-statement paths of reserve, commit, release and expiry: how many round trips each takes,
 // that the single-line fast path allocates as `allocate` would and falls back when it cannot, and
 // that under a storm of mixed reserves, commits, releases and expiry the levels, the reservations
 // and the ledger still agree to the unit.
-let db: Database;
-let drop: () => Promise<void>;
-const locations = new StockLocationsService();
-const stock = new StockLevelsService();
-const inventory = new InventoryService({ metrics: new Metrics(false), defaultTtlSeconds: 900 }, stock);
-const ids = ulidIds();
+const bed = inventoryTestbed();
+const { locations, stock, inventory, ids } = bed;
 
-beforeAll(async () => {
-  const database = await createTestDatabase();
-  db = new Database(database.url, 20, true);
-  drop = () => database.drop();
-});
-afterAll(async () => {
-  await db.close();
-  await drop();
-});
-
-function ctx(envDb: EnvDb = db.forEnv('test'), now: () => Date = () => new Date()): ServiceContext {
+function ctx(envDb: EnvDb = bed.db.forEnv('test'), now: () => Date = () => new Date()): ServiceContext {
   return { env: 'test', db: envDb, actor: null, requestId: 'req_roundtrips', now, ids };
 }
 let n = 0;
@@ -43,7 +24,7 @@ const setStock = (locationId: string, sku: string, onHand: number) => stock.set(
 
 /** The environment's database, logging each round trip: a statement's name (or its start), BEGIN and END. */
 function counting(): { db: EnvDb; log: string[] } {
-  const inner = db.forEnv('test');
+  const inner = bed.db.forEnv('test');
   const log: string[] = [];
   const wrap = (q: Queryable): Queryable => ({
     query: (sql, params, name) => {
@@ -78,7 +59,7 @@ describe('round trips', () => {
     expect(await inventory.get(ctx(), r.id)).toEqual(r);
 
     const inTx: string[] = [];
-    await db.forEnv('test').transaction(async (tx) => {
+    await bed.db.forEnv('test').transaction(async (tx) => {
       await inventory.commit(ctx(), r.id, { query: (sql, params, name) => (inTx.push(name ?? sql), tx.query(sql, params, name)) });
     });
     expect(inTx).toEqual(['inventory_reservation_lock_with_lines', 'inventory_settle_reservations']);
@@ -145,7 +126,7 @@ describe('the single-line fast path', () => {
 
 /** Reservations, levels and ledger of `skus` must agree: reserved = active holds, on_hand = start + ledger. */
 async function expectConsistent(skus: readonly string[], start: ReadonlyMap<string, number>): Promise<void> {
-  const q = db.forEnv('test');
+  const q = bed.db.forEnv('test');
   const { rows } = await q.query<{ sku: string; location_id: string; on_hand: number; reserved: number; held: number; ledger: number; committed: number }>(
     `SELECT l.sku, l.location_id, l.on_hand, l.reserved,
             (SELECT coalesce(sum(rl.quantity), 0)::int FROM reservation_lines rl JOIN reservations r ON r.id = rl.reservation_id
@@ -195,9 +176,9 @@ describe('never oversell, never deadlock (mixed storm)', () => {
     await expectConsistent([p, q], start);
     const later = () => new Date(Date.now() + 5_000);
     await settle([
-      ...first.map((r, i) => () => (i % 3 === 0 ? db.forEnv('test').transaction((tx) => inventory.commit(ctx(), r.id, tx)) : i % 3 === 1 ? inventory.release(ctx(), r.id) : Promise.resolve(r))),
+      ...first.map((r, i) => () => (i % 3 === 0 ? bed.db.forEnv('test').transaction((tx) => inventory.commit(ctx(), r.id, tx)) : i % 3 === 1 ? inventory.release(ctx(), r.id) : Promise.resolve(r))),
       ...reserveSome(30, 'b'),
-      () => inventory.releaseExpired(ctx(db.forEnv('test'), later), { batchSize: 3 }),
+      () => inventory.releaseExpired(ctx(bed.db.forEnv('test'), later), { batchSize: 3 }),
     ]);
     await expectConsistent([p, q], start);
     const allowed = [['committed', 'expired'], ['released', 'expired'], ['active', 'expired']];

@@ -1,37 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../../../test/helpers/app.js';
-import { ulidIds } from '../../platform/crypto/ids.js';
-import { Database } from '../../platform/db/database.js';
+import { describe, expect, it } from 'vitest';
 import type { ServiceContext } from '../../platform/http/context.js';
 import { AppError } from '../../platform/http/errors.js';
-import { Metrics } from '../../platform/observability/metrics.js';
 import { OutOfStockError } from './inventory.errors.js';
+import { inventoryTestbed } from './inventory.testbed.js';
 import type { Reservation } from './inventory.schemas.js';
-import { InventoryService } from './inventory.service.js';
-import { StockLevelsService } from './levels.service.js';
-import { StockLocationsService } from './locations.service.js';
 
 // Service-level tests on a real database. The pool is wide enough that concurrent reservations
 // really run side by side and queue on PostgreSQL row locks, not on the pool.
-let db: Database;
-let drop: () => Promise<void>;
-const locations = new StockLocationsService();
-const stock = new StockLevelsService();
-const inventory = new InventoryService({ metrics: new Metrics(false), defaultTtlSeconds: 900 }, stock);
-const ids = ulidIds();
-
-beforeAll(async () => {
-  const database = await createTestDatabase();
-  db = new Database(database.url, 20, true);
-  drop = () => database.drop();
-});
-afterAll(async () => {
-  await db.close();
-  await drop();
-});
+const bed = inventoryTestbed();
+const { locations, stock, inventory, ids } = bed;
 
 function ctx(now: () => Date = () => new Date()): ServiceContext {
-  return { env: 'test', db: db.forEnv('test'), actor: null, requestId: 'req_test', now, ids };
+  return { env: 'test', db: bed.db.forEnv('test'), actor: null, requestId: 'req_test', now, ids };
 }
 let n = 0;
 const uniqueSku = (name: string) => `${name}-${++n}`;
@@ -39,7 +19,7 @@ const location = async () => locations.create(ctx(), { name: `Warehouse ${++n}` 
 const setStock = (locationId: string, sku: string, onHand: number) => stock.set(ctx(), locationId, sku, { on_hand: onHand });
 
 async function levels(sku: string): Promise<{ location_id: string; on_hand: number; reserved: number }[]> {
-  const { rows } = await db.forEnv('test').query<{ location_id: string; on_hand: number; reserved: number }>(
+  const { rows } = await bed.db.forEnv('test').query<{ location_id: string; on_hand: number; reserved: number }>(
     'SELECT location_id, on_hand, reserved FROM stock_levels WHERE sku = $1 ORDER BY location_id',
     [sku],
   );
@@ -139,14 +119,14 @@ describe('commit and restock', () => {
     const r = await inventory.reserve(ctx(), { reference: 'cart_commit', lines: [{ sku, quantity: 4 }] });
     // The caller's transaction rolls back (creating the order failed): the stock change rolls back with it.
     await expect(
-      db.forEnv('test').transaction(async (tx) => {
+      bed.db.forEnv('test').transaction(async (tx) => {
         await inventory.commit(ctx(), r.id, tx);
         throw new Error('order insert failed');
       }),
     ).rejects.toThrow('order insert failed');
     expect(total(await levels(sku))).toEqual({ on_hand: 5, reserved: 4 });
 
-    await db.forEnv('test').transaction((tx) => inventory.commit(ctx(), r.id, tx));
+    await bed.db.forEnv('test').transaction((tx) => inventory.commit(ctx(), r.id, tx));
     expect(total(await levels(sku))).toEqual({ on_hand: 1, reserved: 0 });
     await expect(inventory.commit(ctx(), r.id)).rejects.toMatchObject({ status: 409, code: 'reservation_not_active' });
     const ledger = await stock.listAdjustments(ctx(), { limit: 10, reservation_id: r.id });
@@ -196,7 +176,7 @@ describe('never oversell (concurrency)', () => {
       { location_id: b.id, on_hand: 3, reserved: 3 },
     ];
     expect(await levels(sku)).toEqual(expected.sort((x, y) => (x.location_id < y.location_id ? -1 : 1)));
-    await Promise.all(made.map((r) => db.forEnv('test').transaction((tx) => inventory.commit(ctx(), r.id, tx))));
+    await Promise.all(made.map((r) => bed.db.forEnv('test').transaction((tx) => inventory.commit(ctx(), r.id, tx))));
     expect((await levels(sku)).map((l) => [l.on_hand, l.reserved])).toEqual([
       [0, 0],
       [0, 0],

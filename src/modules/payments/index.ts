@@ -2,8 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENVIRONMENTS, type Environment } from '../../platform/db/database.js';
 import type { MigrationSource } from '../../platform/db/migrate.js';
-import type { ServiceContext } from '../../platform/http/context.js';
-import type { ModuleDeps } from '../../platform/http/module.js';
+import { jobContext, type ModuleDeps } from '../../platform/http/module.js';
 import { ProcessorBreakers } from './breakers.js';
 import type { PaymentsRuntime } from './payments.runtime.js';
 import { recoverPayments, type RecoveryResult } from './payments.recovery.js';
@@ -46,13 +45,12 @@ export function createPaymentsModule(deps: ModuleDeps, processors: ProcessorDire
   const runtime: PaymentsRuntime = { processors, breakers, router };
   const service = new PaymentsService(runtime);
   const reconciliation = new ReconciliationService(runtime);
-  const jobContext = (env: Environment): ServiceContext => ({ env, db: deps.db.forEnv(env), actor: null, requestId: deps.ids('job'), now: deps.now, ids: deps.ids });
   const jobs = {
     /** Reconciles both environments; returns the findings counts per environment. */
     reconcile: async () => {
       const out: Partial<Record<Environment, { id: string; status: string; missing: number; extra: number; amount_mismatch: number }>> = {};
       for (const env of ENVIRONMENTS) {
-        const run = await reconciliation.run(jobContext(env), 'schedule');
+        const run = await reconciliation.run(jobContext(deps, env), 'schedule');
         out[env] = { id: run.id, status: run.status, ...run.summary };
       }
       return out;
@@ -60,7 +58,7 @@ export function createPaymentsModule(deps: ModuleDeps, processors: ProcessorDire
     /** Settles payments left `processing` and refunds left `pending` (see recoverPayments). */
     recover: async (olderThanMs?: number) => {
       const out: Partial<Record<Environment, RecoveryResult>> = {};
-      for (const env of ENVIRONMENTS) out[env] = await recoverPayments(jobContext(env), runtime, service, olderThanMs);
+      for (const env of ENVIRONMENTS) out[env] = await recoverPayments(jobContext(deps, env), runtime, service, olderThanMs);
       return out;
     },
   };

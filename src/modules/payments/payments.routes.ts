@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { serviceContext, type ModuleDeps } from '../../platform/http/module.js';
 import { ListOf, ListQuery } from '../../platform/http/pagination.js';
-import { StringEnum } from '../../platform/http/schemas.js';
+import { IdParam, StringEnum } from '../../platform/http/schemas.js';
 import { TEST_TOKENS } from './emulator/index.js';
 import { Payment, ReconciliationRun, Refund } from './payments.schemas.js';
 import type { PaymentsService } from './payments.service.js';
@@ -12,8 +12,8 @@ const READ = { auth: { scopes: ['payments:read'] } } as const;
 const WRITE = { auth: { scopes: ['payments:write'] } } as const;
 /** Capture and cancel move money: a retry must never act twice, so the Idempotency-Key is required. */
 const MONEY = { ...WRITE, idempotency: 'required' } as const;
+
 const Id = Type.String({ minLength: 1, maxLength: 64 });
-const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
 
 const TOKENS_DOC =
   'Test mode pays through two emulated processors, `simpay` and `altpay` (real HTTP services). Test card tokens:\n\n' +
@@ -30,7 +30,7 @@ export function paymentsRoutes(deps: ModuleDeps, payments: PaymentsService, reco
     const tags = ['Payments'];
     app.get(
       '/v1/payments/:id',
-      { config: READ, schema: { tags, summary: 'Retrieve a payment with its attempts', description: TOKENS_DOC, params: IdParams, response: { 200: Type.Ref(Payment) } } },
+      { config: READ, schema: { tags, summary: 'Retrieve a payment with its attempts', description: TOKENS_DOC, params: IdParam, response: { 200: Type.Ref(Payment) } } },
       async (request) => payments.get(serviceContext(request, deps), request.params.id),
     );
 
@@ -59,7 +59,7 @@ export function paymentsRoutes(deps: ModuleDeps, payments: PaymentsService, reco
           tags,
           summary: 'Capture a payment (manual capture)',
           description: 'Captures a `requires_capture` payment: all of it, or `amount` of it (the rest of the authorization is released). Requires `Idempotency-Key`.',
-          params: IdParams,
+          params: IdParam,
           body: Type.Object({ amount: Type.Optional(Type.Integer({ minimum: 1, description: 'Minor units; default: everything capturable.' })) }, { additionalProperties: false }),
           response: { 200: Type.Ref(Payment) },
         },
@@ -75,7 +75,7 @@ export function paymentsRoutes(deps: ModuleDeps, payments: PaymentsService, reco
           tags,
           summary: 'Cancel a payment (void its authorization)',
           description: 'Voids an uncaptured authorization (`requires_capture`) or closes a `requires_payment_method` payment. Canceling a canceled payment returns it unchanged.',
-          params: IdParams,
+          params: IdParam,
           response: { 200: Type.Ref(Payment) },
         },
       },
@@ -84,7 +84,7 @@ export function paymentsRoutes(deps: ModuleDeps, payments: PaymentsService, reco
 
     app.get(
       '/v1/payments/:id/refunds',
-      { config: READ, schema: { tags, summary: "List a payment's refunds", params: IdParams, response: { 200: ListOf(Type.Ref(Refund)) } } },
+      { config: READ, schema: { tags, summary: "List a payment's refunds", params: IdParam, response: { 200: ListOf(Type.Ref(Refund)) } } },
       async (request) => {
         const ctx = serviceContext(request, deps);
         await payments.get(ctx, request.params.id); // 404 for an unknown payment
@@ -95,7 +95,7 @@ export function paymentsRoutes(deps: ModuleDeps, payments: PaymentsService, reco
 
     app.get(
       '/v1/refunds/:id',
-      { config: READ, schema: { tags: ['Refunds'], summary: 'Retrieve a refund', description: 'Refunds are created through orders (`POST /v1/orders/:id/refunds`).', params: IdParams, response: { 200: Type.Ref(Refund) } } },
+      { config: READ, schema: { tags: ['Refunds'], summary: 'Retrieve a refund', description: 'Refunds are created through orders (`POST /v1/orders/:id/refunds`).', params: IdParam, response: { 200: Type.Ref(Refund) } } },
       async (request) => payments.refunds.get(serviceContext(request, deps), request.params.id),
     );
 
@@ -115,7 +115,7 @@ export function paymentsRoutes(deps: ModuleDeps, payments: PaymentsService, reco
 
     app.get(
       '/v1/reconciliation/runs/:id',
-      { config: READ, schema: { tags: ['Reconciliation'], summary: 'Retrieve a reconciliation run with its findings', params: IdParams, response: { 200: Type.Ref(ReconciliationRun) } } },
+      { config: READ, schema: { tags: ['Reconciliation'], summary: 'Retrieve a reconciliation run with its findings', params: IdParam, response: { 200: Type.Ref(ReconciliationRun) } } },
       async (request) => reconciliation.get(serviceContext(request, deps), request.params.id),
     );
   };

@@ -1,10 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable, StringEnum } from '../../platform/http/schemas.js';
+import { Amount, Nullable, StringEnum, Timestamp } from '../../platform/http/schemas.js';
 import { PAYMENT_STATUSES } from './payments.status.js';
 import { ATTEMPT_OUTCOMES } from './router.js';
 
-const Timestamp = Type.String({ format: 'date-time' });
-const Amount = Type.Integer({ minimum: 0, description: 'Minor units (cents).' });
 
 export const PaymentAttempt = Type.Object(
   {

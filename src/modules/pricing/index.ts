@@ -13,7 +13,7 @@ export { seedRegions, DEMO_REGIONS } from './seed.js';
 export type { ShippingOptionRow, RegionRow } from './regions.repo.js';
 export type * from './pricing.types.js';
 export { priceCart } from './pricing.totals.js';
-export { shippingAmount } from './pricing.shipping.js';
+export { shippingAmount, totalWeightGrams } from './pricing.shipping.js';
 
 export const pricingMigrations: MigrationSource = {
   module: 'pricing',

@@ -44,12 +44,7 @@ const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
  * cheaply for every request. Not monotonic within a millisecond, which request ids do not need.
  */
 export function fastUlid(now = Date.now()): string {
-  let t = now;
-  let time = '';
-  for (let i = 0; i < 10; i++) {
-    time = CROCKFORD[t % 32]! + time;
-    t = Math.floor(t / 32);
-  }
+  const time = encodeTime(now);
   const r = pooledRandom(16);
   let rand = '';
   for (let i = 0; i < 16; i++) rand += CROCKFORD[r[i]! & 31]!;

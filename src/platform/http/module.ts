@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
-import type { Database } from '../db/database.js';
+import type { Database, Environment } from '../db/database.js';
 import type { InvalidationBus } from '../db/invalidation.js';
 import type { IdGenerator } from '../crypto/ids.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -24,4 +24,12 @@ export function serviceContext(request: FastifyRequest, deps: Pick<ModuleDeps, '
   const credential = request.ctx.credential;
   if (!credential) throw new AppError(Errors.authenticationRequired, 'This route needs an API key.');
   return { env: credential.env, db: deps.db.forEnv(credential.env), actor: credential, requestId: request.id, idempotencyKey: request.ctx.idempotencyKey, now: deps.now, ids: deps.ids };
+}
+
+/**
+ * The ServiceContext of a background job in one environment: no actor, a `job_…` request id.
+ * @example for (const env of ENVIRONMENTS) await purge(jobContext(deps, env));
+ */
+export function jobContext(deps: Pick<ModuleDeps, 'db' | 'ids' | 'now'>, env: Environment): ServiceContext {
+  return { env, db: deps.db.forEnv(env), actor: null, requestId: deps.ids('job'), now: deps.now, ids: deps.ids };
 }
