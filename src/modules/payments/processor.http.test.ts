@@ -1,6 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startEmulators, type RunningEmulators } from './emulator/index.js';
 import { HttpProcessor } from './processor.http.js';
 
@@ -160,13 +160,20 @@ describe('HttpProcessor connections', () => {
   it('the timeout covers waiting for a connection: a request that never got one is unavailable', async () => {
     const server = await rawServer(() => undefined); // never answers
     const client = new HttpProcessor({ name: 'raw', url: server.url, apiKey: 'k', timeoutMs: 300, maxSockets: 1 });
+    // Both deadlines must fall in one timer run: with real timers, the two requests could start on
+    // either side of a millisecond boundary, and the second would then get the first's freed slot
+    // (and be sent) a moment before its own deadline. Only setTimeout is faked; sockets stay real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
       const first = client.authorize(auth('tok_visa', 'pay_w_1')); // holds the only connection
       const second = client.authorize(auth('tok_visa', 'pay_w_2')); // waits for it, never sent
+      while (server.connections() < 1) await new Promise((r) => setImmediate(r));
+      vi.advanceTimersByTime(300); // synchronously: both deadlines pass before any socket event
       expect(await first).toEqual({ kind: 'ambiguous', reason: 'timeout after 300 ms' });
       expect(await second).toEqual({ kind: 'unavailable', reason: 'no connection within 300 ms' });
       expect(server.connections()).toBe(1);
     } finally {
+      vi.useRealTimers();
       client.close();
       await server.close();
     }
