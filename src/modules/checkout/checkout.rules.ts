@@ -16,6 +16,6 @@ export function checkReady({ cart, items }: CartWithItems): void {
  * price the shopper did not expect: the storefront removes the code, or the shopper changes the cart.
  */
 export function unavailableCodes(priced: PricedCart): RejectedPromotion[] {
-  // the evaluator lists every entered code that does not apply (one no promotion has any more too)
+  // the evaluator lists every entered code that does not apply, including a code no promotion carries now
   return priced.totals.promotions.rejected.filter((r) => r.code !== null);
 }
