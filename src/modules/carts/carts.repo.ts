@@ -1,5 +1,5 @@
 import type { Queryable } from '../../platform/db/database.js';
-import { setClause } from '../../platform/db/sql.js';
+import { setClause, statementName } from '../../platform/db/sql.js';
 import type { Address } from './carts.schemas.js';
 
 export interface CartRow {
@@ -74,13 +74,15 @@ function cartSet(fields: CartWrite) {
 
 export async function updateCart(tx: Queryable, id: string, fields: CartWrite, now: Date): Promise<void> {
   const set = cartSet(fields);
-  await tx.query(`UPDATE carts SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $2 WHERE id = $1`, [id, now, ...set.values]);
+  const sql = `UPDATE carts SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $2 WHERE id = $1`;
+  await tx.query(sql, [id, now, ...set.values], statementName('carts_update', sql));
 }
 
 /** Updates the cart and returns the row as it now is. */
 export async function updateCartReturning(tx: Queryable, id: string, fields: CartWrite, now: Date): Promise<CartRow> {
   const set = cartSet(fields);
-  const { rows } = await tx.query<CartRow>(`UPDATE carts SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $2 WHERE id = $1 RETURNING *`, [id, now, ...set.values]);
+  const sql = `UPDATE carts SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $2 WHERE id = $1 RETURNING *`;
+  const { rows } = await tx.query<CartRow>(sql, [id, now, ...set.values], statementName('carts_update', sql));
   if (!rows[0]) throw new Error(`cart ${id} vanished inside its own transaction`);
   return rows[0];
 }
@@ -91,10 +93,8 @@ export async function updateCartReturning(tx: Queryable, id: string, fields: Car
  */
 export async function updateOpenCart(db: Queryable, id: string, fields: CartWrite, now: Date, readLines = true): Promise<CartWithItems | undefined> {
   const set = cartSet(fields);
-  const { rows } = await db.query<Parameters<typeof withItems>[0]>(
-    `WITH u AS (UPDATE carts SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $2 WHERE id = $1 AND status = 'open' AND expires_at > $2 RETURNING *) ${readLines ? WITH_ITEMS : "SELECT u.*, '[]'::json AS items FROM u"}`,
-    [id, now, ...set.values],
-  );
+  const sql = `WITH u AS (UPDATE carts SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $2 WHERE id = $1 AND status = 'open' AND expires_at > $2 RETURNING *) ${readLines ? WITH_ITEMS : "SELECT u.*, '[]'::json AS items FROM u"}`;
+  const { rows } = await db.query<Parameters<typeof withItems>[0]>(sql, [id, now, ...set.values], statementName('carts_update', sql));
   return rows[0] && withItems(rows[0]);
 }
 

@@ -46,8 +46,8 @@ export async function pageProductIds(db: Queryable, after: string | undefined, l
     `SELECT id FROM products
      WHERE ($1::text IS NULL OR id > $1) AND (NOT $3::bool OR status = 'published') AND ($4::text IS NULL OR status = $4)
      ORDER BY id LIMIT $2`,
+    // Unnamed: planned for each call's values, so a cursor turns into an index range.
     [after ?? null, limit, publishedOnly, status ?? null],
-    'catalog_page_product_ids',
   );
   return rows.map((r) => r.id);
 }

@@ -26,10 +26,11 @@ export async function purchasableVariants(ctx: Pick<ServiceContext, 'db'>, refs:
   const { rows } = await ctx.db.query<PurchasableVariant>(
     `SELECT v.id AS variant_id, v.product_id, v.sku,
             CASE WHEN v.title = p.title THEN p.title ELSE p.title || ' — ' || v.title END AS title,
-            p.status, p.category_paths, coalesce(v.weight_grams, 0) AS weight_grams, vp.amount AS unit_amount, p.seller_id
+            p.status, p.category_paths, coalesce(v.weight_grams, 0) AS weight_grams, p.seller_id,
+            -- a subquery, not a join: the generic plan then looks the price up by its key
+            (SELECT vp.amount FROM variant_prices vp WHERE vp.variant_id = v.id AND vp.currency = $2) AS unit_amount
      FROM product_variants v
      JOIN products p ON p.id = v.product_id
-     LEFT JOIN variant_prices vp ON vp.variant_id = v.id AND vp.currency = $2
      WHERE v.id = ANY($1::text[]) OR v.sku = ANY($1::text[])`,
     [refs, currency],
     'catalog_purchasable_variants',

@@ -132,6 +132,7 @@ const SETTLE = `WITH v AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[]) AS v(sku, location_id, on_hand, reserved)
 ), locked AS MATERIALIZED (
   SELECT l.sku, l.location_id FROM stock_levels l JOIN v ON v.sku = l.sku AND v.location_id = l.location_id
+   WHERE l.sku = ANY($1::text[]) AND l.location_id = ANY($2::text[]) -- index lookups, whatever size the arrays (generic plans guess 10 rows)
    ORDER BY l.sku, l.location_id FOR UPDATE OF l
 ), moved AS (
   UPDATE stock_levels l SET on_hand = l.on_hand + v.on_hand, reserved = l.reserved + v.reserved, updated_at = $5::timestamptz

@@ -135,9 +135,10 @@ export async function applyLevelDeltas(tx: Queryable, deltas: readonly LevelDelt
   const { rows } = await tx.query<{ sku: string; location_id: string; on_hand: number }>(
     `UPDATE stock_levels l SET on_hand = l.on_hand + v.on_hand, reserved = l.reserved + v.reserved, updated_at = $5
      FROM unnest($1::text[], $2::text[], $3::int[], $4::int[]) AS v(sku, location_id, on_hand, reserved)
-     WHERE l.sku = v.sku AND l.location_id = v.location_id
+     WHERE l.sku = v.sku AND l.location_id = v.location_id AND l.sku = ANY($1::text[]) AND l.location_id = ANY($2::text[])
      RETURNING l.sku, l.location_id, l.on_hand`,
     [list.map((d) => d.sku), list.map((d) => d.location_id), list.map((d) => d.on_hand), list.map((d) => d.reserved), now],
+    'inventory_apply_level_deltas',
   );
   if (rows.length !== list.length) throw new Error(`stock levels missing: updated ${rows.length} of ${list.length}`);
   return new Map(rows.map((r) => [levelKey(r.sku, r.location_id), r.on_hand]));

@@ -54,28 +54,26 @@ export interface OrderWithLines {
   lines: OrderLineRow[];
 }
 
+/** Inserts the order and all its lines in one statement (one round trip, whatever the line count). */
 export async function insertOrder(tx: Queryable, o: Omit<OrderRow, 'amount_refunded' | 'canceled_at' | 'created_at' | 'updated_at'>, lines: OrderLineRow[], now: Date): Promise<void> {
   await tx.query(
-    `INSERT INTO orders (id, cart_id, status, region_id, currency, email, customer_id, shipping_address, billing_address, shipping_method, promotions,
-                         subtotal, discount_total, shipping_total, shipping_discount, tax_total, tax_inclusive, total, payment_id, reservation_id, metadata, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)`,
+    `WITH o AS (
+       INSERT INTO orders (id, cart_id, status, region_id, currency, email, customer_id, shipping_address, billing_address, shipping_method, promotions,
+                           subtotal, discount_total, shipping_total, shipping_discount, tax_total, tax_inclusive, total, payment_id, reservation_id, metadata, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)
+       RETURNING id
+     )
+     INSERT INTO order_lines (id, order_id, position, variant_id, product_id, sku, title, seller_id, unit_amount, quantity, subtotal, discount, tax, total)
+     SELECT l.* FROM o, unnest($23::text[], $24::text[], $25::int[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::bigint[], $32::int[], $33::bigint[], $34::bigint[], $35::bigint[], $36::bigint[]) AS l`,
     [
       o.id, o.cart_id, o.status, o.region_id, o.currency, o.email, o.customer_id, JSON.stringify(o.shipping_address), JSON.stringify(o.billing_address),
       JSON.stringify(o.shipping_method), JSON.stringify(o.promotions), o.subtotal, o.discount_total, o.shipping_total, o.shipping_discount, o.tax_total, o.tax_inclusive, o.total,
       o.payment_id, o.reservation_id, o.metadata, now,
-    ],
-    'orders_insert',
-  );
-  // one statement for every line: unnest keeps the insert a single round trip
-  await tx.query(
-    `INSERT INTO order_lines (id, order_id, position, variant_id, product_id, sku, title, seller_id, unit_amount, quantity, subtotal, discount, tax, total)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::int[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[])`,
-    [
       lines.map((l) => l.id), lines.map((l) => l.order_id), lines.map((l) => l.position), lines.map((l) => l.variant_id), lines.map((l) => l.product_id),
       lines.map((l) => l.sku), lines.map((l) => l.title), lines.map((l) => l.seller_id), lines.map((l) => l.unit_amount), lines.map((l) => l.quantity),
       lines.map((l) => l.subtotal), lines.map((l) => l.discount), lines.map((l) => l.tax), lines.map((l) => l.total),
     ],
-    'orders_insert_lines',
+    'orders_insert_with_lines',
   );
 }
 

@@ -18,7 +18,10 @@ export interface QueryResult<R> {
 export interface Queryable {
   /**
    * Runs `sql`. Give hot, fixed statements a `name`: each connection then prepares them once and
-   * skips parsing and planning on later calls (planning can cost more than running them).
+   * runs them with one generic plan (`plan_cache_mode = force_generic_plan`), skipping parsing and
+   * planning on later calls; planning can cost more than running them. Leave a statement unnamed
+   * when its best plan depends on the values, such as `($1 IS NULL OR id > $1)`: an unnamed
+   * statement is planned for the values of each call.
    */
   query<R = Row>(sql: string, params?: readonly unknown[], name?: string): Promise<QueryResult<R>>;
 }
@@ -111,7 +114,9 @@ export class Database {
     for (const env of ENVIRONMENTS) {
       // pg_trgm's default word-similarity threshold (0.6) misses one-letter typos in short words
       // ("coffe grinder"); 0.5 keeps them without flooding results.
-      const options = `-c search_path=${env},public -c pg_trgm.word_similarity_threshold=0.5`;
+      // Named statements always run their generic plan: PostgreSQL's own choice (`auto`) re-plans
+      // `= ANY($1)` lookups on every call, because the generic plan's row estimate looks worse.
+      const options = `-c search_path=${env},public -c pg_trgm.word_similarity_threshold=0.5 -c plan_cache_mode=force_generic_plan`;
       const pool = new pg.Pool({ connectionString: url, max: poolSize, options });
       pool.on('error', () => undefined); // an idle client dropped by the server; the pool replaces it
       this.pools.set(env, pool);

@@ -21,3 +21,19 @@ export function withDatabase(url: string, name: string): string {
   u.pathname = `/${name}`;
   return u.toString();
 }
+
+const generatedNames = new Map<string, string>();
+
+/**
+ * A prepared-statement name for SQL built at run time from a small, fixed set of shapes (the
+ * `SET` lists of `setClause`, say): the same text always gets the same name, `prefix_N`.
+ * Only for statements whose shapes are bounded: each one is prepared on every connection.
+ */
+export function statementName(prefix: string, sql: string): string {
+  let name = generatedNames.get(sql);
+  if (!name) {
+    name = `${prefix}_${generatedNames.size + 1}`;
+    generatedNames.set(sql, name);
+  }
+  return name;
+}

@@ -76,6 +76,7 @@ export class Idempotency {
             OR (k.state = 'in_flight' AND k.locked_until < now() AND k.fingerprint = EXCLUDED.fingerprint)
        RETURNING 1`,
       [credential.id, key, fp, this.retentionHours, LEASE_SECONDS],
+      'idempotency_claim',
     );
     if (claimed.rowCount === 1) {
       claims.set(request, { db, credentialId: credential.id, key });
@@ -84,6 +85,7 @@ export class Idempotency {
     const { rows } = await db.query<{ fingerprint: string; state: string; response_status: number | null; response_headers: Record<string, string> | null; response_body: string | null }>(
       `SELECT fingerprint, state, response_status, response_headers, response_body FROM idempotency_keys WHERE credential_id = $1 AND key = $2`,
       [credential.id, key],
+      'idempotency_read',
     );
     const row = rows[0];
     if (!row || row.state === 'in_flight') {
@@ -123,6 +125,7 @@ export class Idempotency {
       `UPDATE idempotency_keys SET state = 'completed', response_status = $3, response_headers = $4, response_body = $5, completed_at = now()
        WHERE credential_id = $1 AND key = $2`,
       [claim.credentialId, claim.key, reply.statusCode, JSON.stringify(headers), body],
+      'idempotency_complete',
     );
   }
 
