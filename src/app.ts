@@ -77,6 +77,7 @@ export async function buildApp(deps: AppDeps) {
   app.addHook('onClose', () => rateLimiter.close());
   if (!deps.processors) app.addHook('onClose', () => processors.close());
   app.addHook('onClose', () => modules.carts.latency.stop());
+  app.addHook('onClose', async () => modules.nats?.close());
 
   app.addSchema(Problem);
   for (const schema of modules.schemas) app.addSchema(schema);

@@ -10,6 +10,9 @@ import { createOrdersModule } from './modules/orders/index.js';
 import { createPaymentsModule, type ProcessorDirectory } from './modules/payments/index.js';
 import { createPricingModule } from './modules/pricing/index.js';
 import { createPromotionsModule } from './modules/promotions/index.js';
+import { createWebhooksModule } from './modules/webhooks/index.js';
+import { Dispatcher } from './platform/events/dispatcher.js';
+import { NatsSink } from './platform/events/nats.js';
 import type { ModuleDeps } from './platform/http/module.js';
 
 /**
@@ -18,6 +21,8 @@ import type { ModuleDeps } from './platform/http/module.js';
  * with the other modules' services. Modules never construct each other.
  */
 export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) {
+  // hands outbox events to subscribers; `serve` and `worker` start it, tests drain it
+  const dispatcher = new Dispatcher({ ...deps, registry: deps.metrics.registry }, deps.config.events);
   const developers = createDevelopersModule(deps);
   const catalog = createCatalogModule(deps);
   const pricing = createPricingModule(deps, catalog.categories);
@@ -66,10 +71,15 @@ export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) 
     },
   });
 
-  const all = { developers, catalog, pricing, promotions, inventory, payments, customers, orders, carts, checkout };
+  const webhooks = createWebhooksModule(deps, dispatcher);
+  const { natsUrl, natsStream } = deps.config.events;
+  const nats = natsUrl ? new NatsSink(natsUrl, natsStream, deps.logger) : undefined;
+  if (nats) dispatcher.subscribe('nats', nats.subscriber);
+
+  const all = { developers, catalog, pricing, promotions, inventory, payments, customers, orders, carts, checkout, webhooks };
   const schemas: TSchema[] = Object.values(all).flatMap((m) => m.schemas as readonly TSchema[]);
   const routes: FastifyPluginAsyncTypebox[] = Object.values(all).map((m) => m.routes);
-  return { ...all, schemas, routes };
+  return { ...all, dispatcher, nats, schemas, routes };
 }
 
 export type Modules = ReturnType<typeof createModules>;

@@ -32,6 +32,25 @@ export interface Config {
   cartTtlSeconds: number;
   /** An open cart with items untouched this long counts as abandoned (once) in the metrics. */
   cartAbandonAfterSeconds: number;
+  /** The outbox dispatcher and event retention; `natsUrl` also streams every event to NATS JetStream. */
+  events: { batchSize: number; pollMs: number; retentionDays: number; natsUrl: string | undefined; natsStream: string };
+  /** Outbound webhook delivery. */
+  webhooks: WebhooksConfig;
+}
+
+export interface WebhooksConfig {
+  /** Deliveries claimed per pass. */
+  batchSize: number;
+  /** Requests in flight at once per process. */
+  concurrency: number;
+  /** How often an idle delivery worker looks for due deliveries. */
+  pollMs: number;
+  /** Request timeout (15 s, as Standard Webhooks asks). */
+  timeoutMs: number;
+  /** Response bytes read at most; the rest is dropped. */
+  maxResponseBytes: number;
+  /** Test mode may deliver to loopback and private addresses (local receivers); live mode never does. */
+  testAllowPrivate: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -153,5 +172,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     payments: parsePayments(env),
     cartTtlSeconds: int(env, 'TESSERA_CART_TTL_SECONDS', 7 * 24 * 3600, 60),
     cartAbandonAfterSeconds: int(env, 'TESSERA_CART_ABANDON_AFTER_SECONDS', 3600, 60),
+    events: {
+      batchSize: int(env, 'TESSERA_EVENTS_BATCH_SIZE', 200, 1),
+      pollMs: int(env, 'TESSERA_EVENTS_POLL_MS', 200, 10),
+      retentionDays: int(env, 'TESSERA_EVENT_RETENTION_DAYS', 30, 1),
+      natsUrl: env.NATS_URL || undefined,
+      natsStream: env.TESSERA_NATS_STREAM || 'TESSERA_EVENTS',
+    },
+    webhooks: {
+      batchSize: int(env, 'TESSERA_WEBHOOK_BATCH_SIZE', 200, 1),
+      concurrency: int(env, 'TESSERA_WEBHOOK_CONCURRENCY', 100, 1),
+      pollMs: int(env, 'TESSERA_WEBHOOK_POLL_MS', 200, 10),
+      timeoutMs: int(env, 'TESSERA_WEBHOOK_TIMEOUT_MS', 15_000, 100),
+      maxResponseBytes: int(env, 'TESSERA_WEBHOOK_MAX_RESPONSE_BYTES', 64 * 1024, 0),
+      testAllowPrivate: env.TESSERA_WEBHOOK_TEST_ALLOW_PRIVATE !== '0',
+    },
   };
 }

@@ -7,6 +7,7 @@ import { jobContext } from './platform/http/module.js';
 import type { Idempotency } from './platform/http/idempotency.js';
 import type { Scheduler } from './platform/jobs/scheduler.js';
 import { recoverStaleCheckouts } from './modules/checkout/checkout.recovery.js';
+import { purgeEvents } from './platform/events/events.repo.js';
 
 /** Runs `job` once per environment with a job's ServiceContext; returns the results by environment. */
 async function perEnv<T>(db: Database, ids: IdGenerator, job: (ctx: ServiceContext) => Promise<T>): Promise<Record<Environment, T>> {
@@ -19,7 +20,7 @@ async function perEnv<T>(db: Database, ids: IdGenerator, job: (ctx: ServiceConte
  * The background jobs every `serve` and `worker` process schedules; each runs in one process at a
  * time (advisory lock), so running several processes is safe.
  */
-export function scheduleJobs(scheduler: Scheduler, deps: { db: Database; ids: IdGenerator; logger: Logger; idempotency: Idempotency; modules: Modules }): void {
+export function scheduleJobs(scheduler: Scheduler, deps: { db: Database; ids: IdGenerator; logger: Logger; idempotency: Idempotency; modules: Modules; eventRetentionDays: number }): void {
   const { db, ids, logger, modules } = deps;
   scheduler.every('idempotency.purge', 15 * 60_000, () => deps.idempotency.purgeExpired());
   scheduler.every('inventory.release_expired', 30_000, () => perEnv(db, ids, (ctx) => modules.inventory.service.releaseExpired(ctx)));
@@ -30,4 +31,25 @@ export function scheduleJobs(scheduler: Scheduler, deps: { db: Database; ids: Id
   scheduler.every('payments.reconcile', 60 * 60_000, () => modules.payments.jobs.reconcile());
   scheduler.every('carts.mark_abandoned', 5 * 60_000, () => perEnv(db, ids, (ctx) => modules.carts.abandonment.markAbandoned(ctx)));
   scheduler.every('carts.purge_expired', 60 * 60_000, () => perEnv(db, ids, (ctx) => modules.carts.carts.purgeExpired(ctx)));
+  scheduler.every('events.purge', 60 * 60_000, () =>
+    perEnv(db, ids, async (ctx) => {
+      const before = new Date(ctx.now().getTime() - deps.eventRetentionDays * 86_400_000);
+      return { events: await purgeEvents(ctx.db, before, 10_000), deliveries: await modules.webhooks.deliveries.purge(ctx, before, 10_000) };
+    }),
+  );
+}
+
+/**
+ * Starts the event pipeline of a `serve` or `worker` process: the outbox dispatcher and the
+ * webhook delivery worker. Any number of processes may run them against one database.
+ * Returns the function that stops both.
+ */
+export function startEventProcessing(modules: Modules): () => Promise<void> {
+  modules.dispatcher.start();
+  modules.webhooks.worker.start();
+  return async () => {
+    await modules.dispatcher.stop();
+    await modules.webhooks.worker.stop();
+    await modules.nats?.close();
+  };
 }

@@ -10,6 +10,7 @@ import { paymentsMigrations } from './modules/payments/index.js';
 import { inventoryMigrations } from './modules/inventory/index.js';
 import { pricingMigrations } from './modules/pricing/index.js';
 import { promotionsMigrations } from './modules/promotions/index.js';
+import { webhooksMigrations } from './modules/webhooks/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -17,6 +18,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const MIGRATIONS: readonly MigrationSource[] = [
   { module: 'platform', dir: path.join(here, 'platform/db/migrations') },
   { module: 'idempotency', dir: path.join(here, 'platform/http/migrations') },
+  { module: 'events', dir: path.join(here, 'platform/events/migrations') },
   developersMigrations,
   catalogMigrations,
   pricingMigrations,
@@ -26,4 +28,5 @@ export const MIGRATIONS: readonly MigrationSource[] = [
   customersMigrations,
   cartsMigrations,
   ordersMigrations,
+  webhooksMigrations,
 ];

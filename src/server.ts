@@ -4,7 +4,7 @@ import { InvalidationBus } from './platform/db/invalidation.js';
 import { ulidIds } from './platform/crypto/ids.js';
 import { Scheduler } from './platform/jobs/scheduler.js';
 import { Idempotency } from './platform/http/idempotency.js';
-import { scheduleJobs } from './jobs.js';
+import { scheduleJobs, startEventProcessing } from './jobs.js';
 import { createLogger, createRequestLogger, stdoutDestination } from './platform/observability/logger.js';
 import { Metrics, serveMetrics } from './platform/observability/metrics.js';
 import { initTracing, shutdownTracing } from './platform/observability/tracing.js';
@@ -47,7 +47,8 @@ export async function serve(config: Config): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   const metricsServer = config.metricsPort >= 0 ? await serveMetrics(metrics, config.metricsPort, config.host) : undefined;
   const scheduler = new Scheduler(runtime.db, logger);
-  scheduleJobs(scheduler, { db: runtime.db, ids, logger, idempotency, modules: built.modules });
+  scheduleJobs(scheduler, { db: runtime.db, ids, logger, idempotency, modules: built.modules, eventRetentionDays: config.events.retentionDays });
+  const stopEvents = startEventProcessing(built.modules);
   logger.info(
     { url: `http://${config.host}:${config.port}`, metrics_port: metricsServer?.port, database: runtime.embedded ? 'embedded' : 'external', startup_ms: Date.now() - started },
     'tessera listening',
@@ -56,6 +57,7 @@ export async function serve(config: Config): Promise<void> {
     logger.info('shutting down');
     scheduler.stop();
     await app.close();
+    await stopEvents();
     await metricsServer?.close();
     await bus.close();
     await runtime.close();
@@ -75,10 +77,12 @@ export async function worker(config: Config): Promise<void> {
   const processors = await openProcessorDirectory(config.payments);
   const modules = createModules({ config, db: runtime.db, bus, ids, now: () => new Date(), metrics: new Metrics(), logger }, processors);
   const scheduler = new Scheduler(runtime.db, logger);
-  scheduleJobs(scheduler, { db: runtime.db, ids, logger, idempotency: new Idempotency(runtime.db, config.idempotencyRetentionHours), modules });
+  scheduleJobs(scheduler, { db: runtime.db, ids, logger, idempotency: new Idempotency(runtime.db, config.idempotencyRetentionHours), modules, eventRetentionDays: config.events.retentionDays });
+  const stopEvents = startEventProcessing(modules);
   logger.info({ database: runtime.embedded ? 'embedded' : 'external' }, 'tessera worker running');
   onSignals(async () => {
     scheduler.stop();
+    await stopEvents();
     await processors.close();
     await bus.close();
     await runtime.close();

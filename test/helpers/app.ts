@@ -66,7 +66,7 @@ export interface TestApp extends App {
 }
 
 /** Builds the real app on its own database, with keys for test and live mode and captured logs. */
-export async function startTestApp(options: { env?: NodeJS.ProcessEnv; database?: { url: string; drop(): Promise<void> } } = {}): Promise<TestApp> {
+export async function startTestApp(options: { env?: NodeJS.ProcessEnv; database?: { url: string; drop(): Promise<void> }; now?: () => Date } = {}): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
   const config = loadConfig({ TESSERA_RATE_LIMIT: '100000/1', TESSERA_PAYMENT_TIMEOUT_MS: '3000', ...options.env });
   const db = new Database(database.url, 5, true);
@@ -75,7 +75,7 @@ export async function startTestApp(options: { env?: NodeJS.ProcessEnv; database?
   const logs: string[] = [];
   const logger = createLogger('info', new Writable({ write: (chunk: Buffer, _enc, cb) => (logs.push(chunk.toString()), cb()) }));
   const metrics = new Metrics(); // with the default process metrics, as in production
-  const built = await buildApp({ config, db, bus, logger, metrics });
+  const built = await buildApp({ config, db, bus, logger, metrics, ...(options.now ? { now: options.now } : {}) });
   const ids = ulidIds();
   const mk = async (env: Environment, type: 'secret' | 'publishable') => (await built.modules.developers.keys.create(env, ids, { type })).secret;
   const keys = { secret: await mk('test', 'secret'), liveSecret: await mk('live', 'secret'), publishable: await mk('test', 'publishable') };

@@ -24,6 +24,11 @@ export interface Queryable {
    * statement is planned for the values of each call.
    */
   query<R = Row>(sql: string, params?: readonly unknown[], name?: string): Promise<QueryResult<R>>;
+  /**
+   * Runs `fn` once what was written through this Queryable is committed: after the transaction's
+   * COMMIT, never if it rolls back; at once (next tick) for a pool, whose statements commit alone.
+   */
+  afterCommit(fn: () => void): void;
 }
 
 /** The database of one environment: queries run with `search_path` set to its schema. */
@@ -71,14 +76,20 @@ class PoolEnvDb implements EnvDb {
     this.query = strict ? (sql, params, name) => (refuseNested(env), query(sql, params, name)) : query;
   }
 
+  afterCommit(fn: () => void): void {
+    setImmediate(fn);
+  }
+
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     if (this.strict) refuseNested(this.env);
     const client = await this.pool.connect();
-    const tx: Queryable = { query: tracedQuery(client, this.env) };
+    const committed: (() => void)[] = [];
+    const tx: Queryable = { query: tracedQuery(client, this.env), afterCommit: (f) => void committed.push(f) };
     try {
       await client.query('BEGIN');
       const result = this.strict ? await insideTransaction.run(true, () => fn(tx)) : await fn(tx);
       await client.query('COMMIT');
+      for (const f of committed) setImmediate(f);
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);

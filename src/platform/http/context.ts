@@ -45,6 +45,10 @@ export interface ServiceContext {
   requestId: string;
   /** The request's Idempotency-Key, for passing on to a processor so a retried request is one operation there too. */
   idempotencyKey?: string | null;
+  /** The request's W3C traceparent: events carry it, so background work links back to the request. */
+  traceparent?: string | null;
+  /** Campaign labels from the `Tessera-Campaign` request header (`utm_campaign`, or `key=value; …` pairs). */
+  campaign?: Record<string, string>;
   now: () => Date;
   ids: IdGenerator;
 }

@@ -109,3 +109,25 @@ export function runInTrace(t: RequestTrace, fn: () => void): void {
   if (t.context) context.with(t.context, fn);
   else fn();
 }
+
+/**
+ * Runs background work for something a request started (an event, a delivery): a new root span,
+ * linked to the request's span named by `traceparent`, so a trace viewer leads from one to the
+ * other. Without tracing, just runs `fn`.
+ */
+export async function withLinkedSpan<T>(name: string, traceparent: string | null, attributes: Attributes, fn: () => Promise<T>): Promise<T> {
+  if (!tracer) return fn();
+  const m = traceparent ? TRACEPARENT.exec(traceparent) : null;
+  const links = m ? [{ context: { traceId: m[1]!, spanId: m[2]!, traceFlags: Number.parseInt(m[3]!, 16), isRemote: true } }] : [];
+  return tracer.startActiveSpan(name, { attributes, links, kind: SpanKind.CONSUMER, root: true }, ROOT_CONTEXT, async (span) => {
+    try {
+      return await fn();
+    } catch (err) {
+      span.recordException(err as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}

@@ -1,0 +1,184 @@
+import type { Logger } from 'pino';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { ENVIRONMENTS, type Database, type Environment, type Queryable } from '../db/database.js';
+import type { IdGenerator } from '../crypto/ids.js';
+import type { ServiceContext } from '../http/context.js';
+import { PollingLoop } from '../jobs/loop.js';
+import { withLinkedSpan } from '../observability/tracing.js';
+import { findEvents } from './events.repo.js';
+import { onEventsWritten, type EventEnvelope } from './outbox.js';
+
+/**
+ * A consumer of events. It runs inside the transaction that takes the event off the outbox, so
+ * what it writes commits exactly when the event counts as handed over. It may still see an event
+ * twice (a transaction that committed its work but whose commit reply was lost is retried), so
+ * it must be idempotent on `event.id`. Work outside the database (a message published elsewhere)
+ * is at least once.
+ */
+export type Subscriber = (tx: Queryable, event: EventEnvelope, ctx: ServiceContext) => Promise<void>;
+
+export interface DispatcherOptions {
+  /** Outbox rows claimed per transaction. */
+  batchSize: number;
+  /** How often an idle dispatcher looks for events written by other processes. */
+  pollMs: number;
+}
+
+/** Back-off after a subscriber failed on an event: 1 s, 2 s, 4 s, … up to 5 minutes. */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(300_000, 1000 * 2 ** Math.max(0, attempts - 1));
+}
+
+const CLAIM = `DELETE FROM outbox WHERE event_id IN (
+  SELECT event_id FROM outbox WHERE available_at <= $1 ORDER BY available_at, event_id LIMIT $2 FOR UPDATE SKIP LOCKED
+) RETURNING event_id, attempts`;
+
+/**
+ * Hands outbox events to the registered subscribers, in every environment. Claims use
+ * `FOR UPDATE SKIP LOCKED`, so any number of processes can dispatch from one database: each event
+ * goes to one of them at a time, and a process that dies mid-batch leaves its rows locked only
+ * until its transaction aborts.
+ */
+export class Dispatcher {
+  private readonly subscribers: { name: string; fn: Subscriber }[] = [];
+  private loop: PollingLoop | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private readonly dispatched: Counter<'outcome'>;
+  private readonly lag: Histogram;
+
+  constructor(
+    private readonly deps: { db: Database; ids: IdGenerator; now: () => Date; logger: Logger; registry: Registry },
+    private readonly options: DispatcherOptions,
+  ) {
+    this.dispatched = new Counter({ name: 'tessera_events_dispatched_total', help: 'Events handed to subscribers, by outcome (ok, or failed and retried later).', labelNames: ['outcome'], registers: [deps.registry] });
+    this.lag = new Histogram({
+      name: 'tessera_events_dispatch_lag_seconds',
+      help: 'Time from an event being written to its subscribers having run.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [deps.registry],
+    });
+    const db = deps.db;
+    new Gauge({
+      name: 'tessera_outbox_depth',
+      help: 'Events written but not yet dispatched, by environment.',
+      labelNames: ['environment'],
+      registers: [deps.registry],
+      async collect() {
+        for (const env of ENVIRONMENTS) {
+          const { rows } = await db.forEnv(env).query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
+          this.set({ environment: env }, rows[0]?.n ?? 0);
+        }
+      },
+    });
+  }
+
+  /** Registers a subscriber; they run in registration order. */
+  subscribe(name: string, fn: Subscriber): void {
+    this.subscribers.push({ name, fn });
+  }
+
+  private context(env: Environment): ServiceContext {
+    return { env, db: this.deps.db.forEnv(env), actor: null, requestId: this.deps.ids('job'), now: this.deps.now, ids: this.deps.ids };
+  }
+
+  /**
+   * Claims up to one batch of due events in `env` and runs every subscriber on each, all in one
+   * transaction. If any subscriber fails, the batch is retried event by event, and only the
+   * failing events wait (with back-off) for another try. Returns how many events were handed over.
+   */
+  async runOnce(env: Environment): Promise<number> {
+    const db = this.deps.db.forEnv(env);
+    try {
+      return await db.transaction(async (tx) => {
+        const claimed = await this.claim(tx, env, this.options.batchSize);
+        for (const e of claimed) await this.deliver(tx, env, e);
+        return claimed.length;
+      });
+    } catch (err) {
+      this.deps.logger.warn({ err, environment: env }, 'event batch failed; retrying its events one by one');
+      let handed = 0;
+      for (;;) {
+        const result = await this.runOneIsolated(env);
+        if (result === 'empty') break;
+        if (result === 'ok') handed++;
+      }
+      return handed;
+    }
+  }
+
+  /** Takes one event and runs it alone; a failure puts it back with back-off. */
+  private async runOneIsolated(env: Environment): Promise<'ok' | 'failed' | 'empty'> {
+    const db = this.deps.db.forEnv(env);
+    let taken: { event: EventEnvelope; attempts: number } | undefined;
+    try {
+      return await db.transaction(async (tx) => {
+        const [one] = await this.claimWithAttempts(tx, env, 1);
+        if (!one) return 'empty' as const;
+        taken = one;
+        await this.deliver(tx, env, one.event);
+        return 'ok' as const;
+      });
+    } catch (err) {
+      if (!taken) throw err;
+      const attempts = taken.attempts + 1;
+      this.dispatched.inc({ outcome: 'failed' });
+      this.deps.logger.error({ err, event_id: taken.event.id, type: taken.event.type, attempts }, 'event subscriber failed; will retry');
+      await db.query('INSERT INTO outbox (event_id, available_at, attempts, last_error) VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING', [
+        taken.event.id,
+        new Date(this.deps.now().getTime() + retryDelayMs(attempts)),
+        attempts,
+        String(err instanceof Error ? err.message : err).slice(0, 500),
+      ]);
+      return 'failed';
+    }
+  }
+
+  private async claim(tx: Queryable, env: Environment, limit: number): Promise<EventEnvelope[]> {
+    return (await this.claimWithAttempts(tx, env, limit)).map((c) => c.event);
+  }
+
+  private async claimWithAttempts(tx: Queryable, env: Environment, limit: number): Promise<{ event: EventEnvelope; attempts: number }[]> {
+    const { rows } = await tx.query<{ event_id: string; attempts: number }>(CLAIM, [this.deps.now(), limit], 'events_claim');
+    if (!rows.length) return [];
+    const attempts = new Map(rows.map((r) => [r.event_id, r.attempts]));
+    const events = await findEvents(tx, env, [...attempts.keys()]);
+    return events.map((event) => ({ event, attempts: attempts.get(event.id) ?? 0 }));
+  }
+
+  private async deliver(tx: Queryable, env: Environment, event: EventEnvelope): Promise<void> {
+    await withLinkedSpan(`event ${event.type}`, event.context.traceparent, { 'tessera.event.id': event.id, 'tessera.event.type': event.type }, async () => {
+      const ctx = this.context(env);
+      for (const s of this.subscribers) await s.fn(tx, event, ctx);
+    });
+    this.dispatched.inc({ outcome: 'ok' });
+    this.lag.observe(Math.max(0, (Date.now() - event.created_at.getTime()) / 1000));
+  }
+
+  /** Dispatches until no event is due in any environment (tests, and `drain` on shutdown). */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (let n = await this.runAll(); n > 0; n = await this.runAll()) total += n;
+    return total;
+  }
+
+  /** Starts dispatching in the background: at once when this process writes events, else every `pollMs`. */
+  start(): void {
+    if (this.loop) return;
+    const loop = new PollingLoop('events.dispatch', () => this.runAll(), this.options.pollMs, this.deps.logger);
+    this.unsubscribe = onEventsWritten(() => loop.wake());
+    this.loop = loop;
+    loop.start();
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    await this.loop?.stop();
+    this.loop = undefined;
+  }
+
+  private async runAll(): Promise<number> {
+    let n = 0;
+    for (const env of ENVIRONMENTS) n += await this.runOnce(env);
+    return n;
+  }
+}

@@ -1,0 +1,57 @@
+import type { Logger } from 'pino';
+
+/**
+ * Runs `pass` over and over in the background: again at once while it finds work (returns > 0),
+ * otherwise after `pollMs`, or sooner when `wake()` is called (say, after this process committed
+ * new work). A wake during a pass is not lost: the next pass starts at once.
+ */
+export class PollingLoop {
+  private running = false;
+  private pending = false;
+  private wakeSleeper: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly name: string,
+    private readonly pass: () => Promise<number>,
+    private readonly pollMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  wake(): void {
+    this.pending = true;
+    this.wakeSleeper?.();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        this.pending = false;
+        let n = 0;
+        try {
+          n = await this.pass();
+        } catch (err) {
+          this.logger.error({ err, loop: this.name }, 'background pass failed');
+        }
+        if (!this.running) break;
+        if (n > 0 || this.pending) continue;
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          this.wakeSleeper = resolve;
+          timer = setTimeout(resolve, this.pollMs);
+        });
+        clearTimeout(timer);
+        this.wakeSleeper = undefined;
+      }
+    })();
+  }
+
+  /** Stops after the pass in progress (if any) ends. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakeSleeper?.();
+    await this.loop;
+  }
+}
