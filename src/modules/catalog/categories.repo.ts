@@ -48,9 +48,16 @@ export async function updateCategory(tx: Queryable, id: string, fields: { name?:
   await tx.query(`UPDATE categories SET ${[set.sql, 'updated_at = $2'].filter(Boolean).join(', ')} WHERE id = $1`, [id, now, ...set.values]);
 }
 
-/** Re-roots the subtree under `id` at `newPath` (the moved category's new path, itself included). */
-export async function movePaths(tx: Queryable, id: string, newPath: string[]): Promise<void> {
-  await tx.query(`UPDATE categories SET path = $2::text[] || path[array_position(path, $1) + 1:] WHERE $1 = ANY(path)`, [id, newPath]);
+/** Category `id` and all its descendants, locked: they are about to move. */
+export async function subtree(tx: Queryable, id: string): Promise<CategoryRow[]> {
+  const { rows } = await tx.query<CategoryRow>(`SELECT ${COLUMNS} FROM categories WHERE $1 = ANY(path) ORDER BY id FOR UPDATE`, [id]);
+  return rows;
+}
+
+/** Re-roots the subtree under `id` at `newPath` (the moved category's new path, itself included). Returns the rows as moved. */
+export async function movePaths(tx: Queryable, id: string, newPath: string[]): Promise<CategoryRow[]> {
+  const { rows } = await tx.query<CategoryRow>(`UPDATE categories SET path = $2::text[] || path[array_position(path, $1) + 1:] WHERE $1 = ANY(path) RETURNING ${COLUMNS}`, [id, newPath]);
+  return rows;
 }
 
 /** Recomputes `category_paths` of the products under category `id`. Returns their ids. */

@@ -1,10 +1,12 @@
 import type { Environment } from '../../platform/db/database.js';
 import { InvalidationBus } from '../../platform/db/invalidation.js';
+import { emit } from '../../platform/events/outbox.js';
 import type { ServiceContext } from '../../platform/http/context.js';
 import { AppError } from '../../platform/http/errors.js';
 import { toList, type List } from '../../platform/http/pagination.js';
 import type { ModuleDeps } from '../../platform/http/module.js';
 import { CatalogErrors } from './catalog.errors.js';
+import { categoryUpdatedEvents } from './catalog.events.js';
 import { slugify, uniqueViolation } from './catalog.rules.js';
 import type { Category, CategoryCreate, CategoryPatch } from './catalog.schemas.js';
 import * as repo from './categories.repo.js';
@@ -79,6 +81,7 @@ export class CategoriesService {
           path = [...parent.path, id];
         }
         const created = await repo.insertCategory(tx, { id, parent_id: input.parent_id ?? null, name: input.name, handle, path }, ctx.now());
+        await emit(tx, ctx, { type: 'category.created', object: presentCategory(created) });
         await InvalidationBus.publish(tx, ctx.env, 'category', id);
         return created;
       })
@@ -87,7 +90,12 @@ export class CategoriesService {
     return presentCategory(row);
   }
 
-  /** Renames or moves a category; a move rewrites the subtree's paths and its products' paths. Returns the product ids touched. */
+  /**
+   * Renames or moves a category; a move rewrites the subtree's paths and its products' paths.
+   * Returns the product ids touched. Emits `category.updated` for the category and, on a move,
+   * for each descendant (its `path` changed); products get no event, as `category_paths` is not
+   * part of a product's API object.
+   */
   async update(ctx: ServiceContext, id: string, patch: CategoryPatch): Promise<{ category: Category; touchedProducts: string[] }> {
     const result = await ctx.db
       .transaction(async (tx) => {
@@ -95,6 +103,7 @@ export class CategoriesService {
         if (!current) throw new AppError(CatalogErrors.categoryNotFound, `No category ${id}.`);
         await repo.updateCategory(tx, id, patch, ctx.now());
         let touched: string[] = [];
+        let moved: { before: Category; after: Category }[] = [];
         if (patch.parent_id !== undefined && patch.parent_id !== current.parent_id) {
           let newPath = [id];
           if (patch.parent_id !== null) {
@@ -103,13 +112,19 @@ export class CategoriesService {
             if (parent.path.includes(id)) throw new AppError(CatalogErrors.categoryCycle, `Category ${id} cannot move under its own descendant ${parent.id}.`, [{ detail: 'Cycle.', pointer: '/parent_id' }]);
             newPath = [...parent.path, id];
           }
-          await repo.movePaths(tx, id, newPath);
+          const descendants = (await repo.subtree(tx, id)).filter((c) => c.id !== id);
+          const after = new Map((await repo.movePaths(tx, id, newPath)).map((c) => [c.id, c]));
+          moved = descendants.flatMap((c) => {
+            const row = after.get(c.id);
+            return row ? [{ before: presentCategory(c), after: presentCategory(row) }] : [];
+          });
           touched = await repo.refreshProductPaths(tx, id);
           await InvalidationBus.publish(tx, ctx.env, 'product', '*');
         }
         await InvalidationBus.publish(tx, ctx.env, 'category', id);
-        const row = (await repo.findCategories(tx, [id]))[0]!;
-        return { category: presentCategory(row), touchedProducts: touched };
+        const category = presentCategory((await repo.findCategories(tx, [id]))[0]!);
+        await emit(tx, ctx, categoryUpdatedEvents([{ before: presentCategory(current), after: category }, ...moved]));
+        return { category, touchedProducts: touched };
       })
       .catch((err: unknown) => uniqueViolation(err, { handle: patch.handle }));
     this.deps.bus.deliver(ctx.env, 'category', id);
@@ -128,6 +143,7 @@ export class CategoriesService {
         throw new AppError(CatalogErrors.categoryInUse, `Category ${id} has ${children} subcategories and ${products} products; move or delete them first.`);
       }
       await repo.deleteCategory(tx, id);
+      await emit(tx, ctx, { type: 'category.deleted', object: { id, object: 'category', deleted: true } });
       await InvalidationBus.publish(tx, ctx.env, 'category', id);
     });
     this.deps.bus.deliver(ctx.env, 'category', id);

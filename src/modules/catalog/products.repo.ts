@@ -75,8 +75,9 @@ export async function deleteProduct(tx: Queryable, id: string): Promise<boolean>
   return rowCount === 1;
 }
 
-export async function lockProduct(tx: Queryable, id: string): Promise<{ category_paths: string[] } | undefined> {
-  const { rows } = await tx.query<{ category_paths: string[] }>('SELECT category_paths FROM products WHERE id = $1 FOR UPDATE', [id]);
+/** Locks a product for a write and reads it as it stands, for the write's event (what changed). */
+export async function lockProduct(tx: Queryable, id: string): Promise<ProductRow | undefined> {
+  const { rows } = await tx.query<ProductRow>(`${SELECT_PRODUCT} WHERE p.id = $1 FOR UPDATE OF p`, [id], 'catalog_lock_product');
   return rows[0];
 }
 

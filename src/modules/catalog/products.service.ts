@@ -1,5 +1,6 @@
-import type { Environment } from '../../platform/db/database.js';
+import type { Environment, Queryable } from '../../platform/db/database.js';
 import { InvalidationBus } from '../../platform/db/invalidation.js';
+import { emit } from '../../platform/events/outbox.js';
 import type { ServiceContext } from '../../platform/http/context.js';
 import { AppError } from '../../platform/http/errors.js';
 import { toList, type List } from '../../platform/http/pagination.js';
@@ -12,7 +13,7 @@ import type { Product, ProductCreate, ProductPatch, VariantInput, VariantPatch }
 import { PageCache } from './page-cache.js';
 import { ProductCache, type CachedProduct } from './products.cache.js';
 import * as repo from './products.repo.js';
-import type { Queryable } from '../../platform/db/database.js';
+import { productDeletedEvents, productEvents } from './catalog.events.js';
 
 export function presentProduct(row: repo.ProductRow): Product {
   return {
@@ -32,6 +33,13 @@ export function presentProduct(row: repo.ProductRow): Product {
     created_at: new Date(row.created_at).toISOString(),
     updated_at: new Date(row.updated_at).toISOString(),
   };
+}
+
+/** Locks a product and reads it; 404 when there is none. */
+async function lockedProduct(tx: Queryable, id: string): Promise<repo.ProductRow> {
+  const row = await repo.lockProduct(tx, id);
+  if (!row) throw new AppError(CatalogErrors.productNotFound, `No product ${id}.`);
+  return row;
 }
 
 /** Publishable keys (storefronts) see published products only. */
@@ -101,17 +109,24 @@ export class ProductsService {
     return ids.map((id) => byId.get(id)).filter((p): p is Product => p !== undefined);
   }
 
-  private async write(ctx: ServiceContext, id: string, fn: (tx: Queryable) => Promise<void>, conflict: { handle?: string; skus?: string[] }): Promise<Product> {
-    await ctx.db
+  /**
+   * Runs one product write in a transaction: locks and reads the product first unless it is being
+   * created, runs `fn`, reads the product as written and emits the write's events in the same
+   * transaction. Returns the product as written.
+   */
+  private async write(ctx: ServiceContext, id: string, kind: 'create' | 'change', fn: (tx: Queryable) => Promise<void>, conflict: { handle?: string; skus?: string[] }): Promise<Product> {
+    const product = await ctx.db
       .transaction(async (tx) => {
+        const before = kind === 'change' ? presentProduct(await lockedProduct(tx, id)) : undefined;
         await fn(tx);
+        const after = presentProduct(await lockedProduct(tx, id));
+        await emit(tx, ctx, productEvents(before, after));
         await InvalidationBus.publish(tx, ctx.env, 'product', id);
+        return after;
       })
       .catch((err: unknown) => uniqueViolation(err, conflict));
     this.deps.bus.deliver(ctx.env, 'product', id);
-    const row = (await repo.loadProducts(ctx.db, [id]))[0];
-    if (!row) throw new AppError(CatalogErrors.productNotFound, `No product ${id}.`);
-    return presentProduct(row);
+    return product;
   }
 
   async create(ctx: ServiceContext, input: ProductCreate): Promise<Product> {
@@ -122,6 +137,7 @@ export class ProductsService {
     return this.write(
       ctx,
       id,
+      'create',
       async (tx) => {
         const categoryIds = input.category_ids ?? [];
         await repo.insertProduct(
@@ -153,8 +169,8 @@ export class ProductsService {
     return this.write(
       ctx,
       id,
+      'change',
       async (tx) => {
-        if (!(await repo.lockProduct(tx, id))) throw new AppError(CatalogErrors.productNotFound, `No product ${id}.`);
         const fields: Partial<repo.ProductWrite> = { ...patch };
         if (patch.category_ids) fields.category_paths = await categoryPaths(tx, patch.category_ids);
         await repo.updateProduct(tx, id, fields, ctx.now());
@@ -164,12 +180,12 @@ export class ProductsService {
   }
 
   async remove(ctx: ServiceContext, id: string): Promise<void> {
-    const deleted = await ctx.db.transaction(async (tx) => {
-      const ok = await repo.deleteProduct(tx, id);
-      if (ok) await InvalidationBus.publish(tx, ctx.env, 'product', id);
-      return ok;
+    await ctx.db.transaction(async (tx) => {
+      const before = presentProduct(await lockedProduct(tx, id));
+      await repo.deleteProduct(tx, id);
+      await emit(tx, ctx, productDeletedEvents(before));
+      await InvalidationBus.publish(tx, ctx.env, 'product', id);
     });
-    if (!deleted) throw new AppError(CatalogErrors.productNotFound, `No product ${id}.`);
     this.deps.bus.deliver(ctx.env, 'product', id);
   }
 
@@ -178,8 +194,8 @@ export class ProductsService {
     return this.write(
       ctx,
       productId,
+      'change',
       async (tx) => {
-        if (!(await repo.lockProduct(tx, productId))) throw new AppError(CatalogErrors.productNotFound, `No product ${productId}.`);
         await repo.insertVariant(tx, productId, ctx.ids('var'), input, await repo.nextVariantPosition(tx, productId), ctx.now());
         await repo.refreshMinPrices(tx, productId);
       },
@@ -193,8 +209,8 @@ export class ProductsService {
     return this.write(
       ctx,
       productId,
+      'change',
       async (tx) => {
-        if (!(await repo.lockProduct(tx, productId))) throw new AppError(CatalogErrors.productNotFound, `No product ${productId}.`);
         const { prices, ...fields } = patch;
         if (!(await repo.updateVariant(tx, productId, variantId, fields, ctx.now()))) {
           throw new AppError(CatalogErrors.variantNotFound, `Product ${productId} has no variant ${variantId}.`);
@@ -210,8 +226,8 @@ export class ProductsService {
     return this.write(
       ctx,
       productId,
+      'change',
       async (tx) => {
-        if (!(await repo.lockProduct(tx, productId))) throw new AppError(CatalogErrors.productNotFound, `No product ${productId}.`);
         const { deleted, remaining } = await repo.deleteVariant(tx, productId, variantId);
         if (!deleted) throw new AppError(CatalogErrors.variantNotFound, `Product ${productId} has no variant ${variantId}.`);
         if (remaining === 0) throw new AppError(CatalogErrors.lastVariant, 'A product keeps at least one variant; delete the product instead.');

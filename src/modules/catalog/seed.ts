@@ -281,7 +281,8 @@ async function insertBatch(db: Queryable, products: readonly SeedProduct[]): Pro
  * products with 1–4 variants priced in USD and EUR. Product n depends on n alone and rows are
  * inserted with ON CONFLICT DO NOTHING, so re-running is a no-op and a larger count adds the
  * missing products. Returns what this call inserted. Used by the first start, `tessera seed` and
- * the benchmarks; run it inside a transaction.
+ * the benchmarks; run it inside a transaction. No events: demo data is no change made through the
+ * API, and 10,000 `product.created` would flood a new installation's outbox and webhooks.
  * @example await db.forEnv('test').transaction((tx) => seedCatalog(tx, { products: 10_000 }))
  */
 export async function seedCatalog(db: Queryable, options: { products: number }): Promise<SeedResult> {

@@ -1,4 +1,6 @@
 import type { Queryable } from '../../platform/db/database.js';
+import { eventParams, notifyAfterCommit, type EventEnvelope } from '../../platform/events/outbox.js';
+import { computedEventCtes } from '../../platform/events/outbox.js';
 import { mergeLevelDeltas, type LevelDelta } from './levels.repo.js';
 import type { ReservationStatus } from './inventory.schemas.js';
 
@@ -126,8 +128,16 @@ export async function writeReservation(tx: Queryable, w: ReservationWrite, now: 
 // `locked` takes the level locks in (sku, location) order, as every stock writer does, so
 // settlements never deadlock with each other or with reservations. `moved` updates a level only
 // through a row `locked` has already returned, which it returns only once it holds that row's lock:
-// the lock order is the sort order whatever plan joins them. The ledger rows read `moved`, so they
-// carry the on_hand each level was left with.
+// the lock order is the sort order whatever plan joins them. The ledger rows and the events read
+// `moved`, so they carry what each level was left with; an event's previous values are those less
+// the delta (only the attributes that changed, as `previousAttributes` gives them).
+const LEVEL_EVENT_DATA = `jsonb_build_object(
+    'object', (e.data -> 'object') || jsonb_build_object('on_hand', m.on_hand, 'reserved', m.reserved, 'available', m.on_hand - m.reserved),
+    'previous_attributes', jsonb_build_object('on_hand', m.on_hand - v.on_hand)
+      || CASE WHEN v.reserved <> 0 THEN jsonb_build_object('reserved', m.reserved - v.reserved) ELSE '{}' END
+      || CASE WHEN v.on_hand <> v.reserved THEN jsonb_build_object('available', (m.on_hand - v.on_hand) - (m.reserved - v.reserved)) ELSE '{}' END)`;
+const LEVEL_EVENT_FROM = `JOIN moved m ON m.sku = e.data #>> '{object,sku}' AND m.location_id = e.data #>> '{object,location_id}'
+    JOIN v ON v.sku = m.sku AND v.location_id = m.location_id`;
 const SETTLE = `WITH v AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[]) AS v(sku, location_id, on_hand, reserved)
 ), locked AS MATERIALIZED (
@@ -138,7 +148,7 @@ const SETTLE = `WITH v AS (
   UPDATE stock_levels l SET on_hand = l.on_hand + v.on_hand, reserved = l.reserved + v.reserved, updated_at = $5::timestamptz
     FROM locked k JOIN v ON v.sku = k.sku AND v.location_id = k.location_id
    WHERE l.sku = k.sku AND l.location_id = k.location_id
-  RETURNING l.sku, l.location_id, l.on_hand
+  RETURNING l.sku, l.location_id, l.on_hand, l.reserved
 ), ledger AS (
   INSERT INTO stock_adjustments (id, sku, location_id, kind, delta, on_hand_after, reason, reservation_id, actor, request_id, created_at)
   SELECT a.id, a.sku, a.location_id, 'commit', a.delta, m.on_hand, NULL, a.reservation_id, $10::text, $11::text, $5::timestamptz
@@ -148,8 +158,9 @@ const SETTLE = `WITH v AS (
 ), settled AS (
   UPDATE reservations SET status = $13::text, updated_at = $5::timestamptz WHERE id = ANY($14::text[]) AND status = 'active'
   RETURNING 1
-)
-SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM ledger)::int AS ledger, (SELECT count(*) FROM settled)::int AS settled`;
+), ${computedEventCtes(15, LEVEL_EVENT_DATA, LEVEL_EVENT_FROM)}
+SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM ledger)::int AS ledger, (SELECT count(*) FROM settled)::int AS settled,
+       (SELECT count(*) FROM tessera_events)::int AS events`;
 
 /** A commit-ledger row of `settleReservations`: one per tracked line committed. */
 export interface CommitEntry {
@@ -168,18 +179,23 @@ export interface Settlement {
   deltas: readonly LevelDelta[];
   /** Ledger rows of a commit; none for a release or expiry (on_hand does not change). */
   ledger: readonly CommitEntry[];
+  /**
+   * `inventory_level.updated` per level whose on_hand moves (`levelEventTemplates`), their numbers
+   * filled in here from the levels as left; none for a release or expiry.
+   */
+  events: readonly EventEnvelope[];
   actor: string | null;
   requestId: string | null;
 }
 
 /**
  * Settles reservations in one statement: locks their levels in order, applies `deltas`, appends
- * the commit ledger and sets the status. Throws (rolling the caller's transaction back) unless
- * every level, ledger row and reservation was written.
+ * the commit ledger, sets the status and writes the events to the outbox. Throws (rolling the
+ * caller's transaction back) unless every level, ledger row, reservation and event was written.
  */
 export async function settleReservations(tx: Queryable, s: Settlement, now: Date): Promise<void> {
   const deltas = mergeLevelDeltas(s.deltas);
-  const { rows } = await tx.query<{ moved: number; ledger: number; settled: number }>(
+  const { rows } = await tx.query<{ moved: number; ledger: number; settled: number; events: number }>(
     SETTLE,
     [
       deltas.map((d) => d.sku),
@@ -196,11 +212,15 @@ export async function settleReservations(tx: Queryable, s: Settlement, now: Date
       s.ledger.map((e) => e.reservation_id),
       s.status,
       s.reservationIds,
+      ...eventParams(s.events),
     ],
     'inventory_settle_reservations',
   );
   const got = rows[0];
-  if (!got || got.moved !== deltas.length || got.ledger !== s.ledger.length || got.settled !== s.reservationIds.length) {
-    throw new Error(`reservations not settled as planned: ${JSON.stringify(got)} for ${deltas.length} levels, ${s.ledger.length} ledger rows, ${s.reservationIds.length} reservations`);
+  if (!got || got.moved !== deltas.length || got.ledger !== s.ledger.length || got.settled !== s.reservationIds.length || got.events !== s.events.length) {
+    throw new Error(
+      `reservations not settled as planned: ${JSON.stringify(got)} for ${deltas.length} levels, ${s.ledger.length} ledger rows, ${s.reservationIds.length} reservations, ${s.events.length} events`,
+    );
   }
+  if (s.events.length) notifyAfterCommit(tx);
 }

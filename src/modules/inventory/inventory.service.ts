@@ -1,5 +1,6 @@
 import { Counter } from 'prom-client';
 import type { Queryable } from '../../platform/db/database.js';
+import { emit } from '../../platform/events/outbox.js';
 import type { ServiceContext } from '../../platform/http/context.js';
 import { AppError } from '../../platform/http/errors.js';
 import { toList, type List } from '../../platform/http/pagination.js';
@@ -8,8 +9,9 @@ import type { RequestedLine } from './inventory.allocation.js';
 import { InventoryErrors, OutOfStockError } from './inventory.errors.js';
 import type { Availability, Reservation, ReservationStatus } from './inventory.schemas.js';
 import * as holds from './holds.repo.js';
+import { levelEventTemplates, levelUpdated } from './inventory.events.js';
 import * as levels from './levels.repo.js';
-import type { StockLevelsService } from './levels.service.js';
+import { presentLevel, type StockLevelsService } from './levels.service.js';
 import * as repo from './reservations.repo.js';
 import { releaseExpiredReservations, type ExpiryOptions } from './reservations.expiry.js';
 import { reserveStock } from './reservations.reserve.js';
@@ -84,6 +86,7 @@ export class InventoryService {
           status: 'released',
           deltas: held.map((l) => ({ sku: l.sku, location_id: l.location_id, on_hand: 0, reserved: -l.quantity })),
           ledger: [],
+          events: [], // only `reserved` moves: see LEVEL_UPDATED
           ...who(ctx),
         },
         now,
@@ -106,13 +109,19 @@ export class InventoryService {
       assertCommittable(row);
       const now = ctx.now();
       const held = repo.trackedLines(lines);
+      const deltas = held.map((l) => ({ sku: l.sku, location_id: l.location_id, on_hand: -l.quantity, reserved: -l.quantity }));
       await holds.settleReservations(
         q,
         {
           reservationIds: [row.id],
           status: 'committed',
-          deltas: held.map((l) => ({ sku: l.sku, location_id: l.location_id, on_hand: -l.quantity, reserved: -l.quantity })),
+          deltas,
           ledger: held.map((l) => ({ id: ctx.ids('sadj'), sku: l.sku, location_id: l.location_id, delta: -l.quantity, reservation_id: row.id })),
+          // the settlement locks the levels and fills in the numbers it leaves them with
+          events: levelEventTemplates(
+            ctx,
+            levels.mergeLevelDeltas(deltas).map((d) => presentLevel({ sku: d.sku, location_id: d.location_id, on_hand: 0, reserved: 0, updated_at: now })),
+          ),
           ...who(ctx),
         },
         now,
@@ -137,9 +146,18 @@ export class InventoryService {
       const plan = planRestock(lines, input.lines);
       const now = ctx.now();
       const units = plan.lines.flatMap(({ line, units }) => (line.location_id === null ? [] : [{ sku: line.sku, location_id: line.location_id, units }]));
-      await levels.lockLevels(q, [...new Set(units.map((u) => u.sku))].sort());
-      const after = await levels.applyLevelDeltas(q, units.map((u) => ({ sku: u.sku, location_id: u.location_id, on_hand: u.units, reserved: 0 })), now);
+      const locked = await levels.lockLevels(q, [...new Set(units.map((u) => u.sku))].sort());
+      const deltas = units.map((u) => ({ sku: u.sku, location_id: u.location_id, on_hand: u.units, reserved: 0 }));
+      const after = await levels.applyLevelDeltas(q, deltas, now);
       await levels.insertAdjustments(q, units.map((u) => this.ledgerRow(ctx, 'restock', u.sku, u.location_id, u.units, after, row.id, input.reason ?? null, now)));
+      await emit(
+        q,
+        ctx,
+        locked.flatMap((before) => {
+          const onHand = after.get(levels.levelKey(before.sku, before.location_id));
+          return onHand === undefined ? [] : [levelUpdated(presentLevel(before), presentLevel({ ...before, on_hand: onHand, updated_at: now }))];
+        }),
+      );
       await repo.addRestocked(q, row.id, plan.byPosition);
       await repo.touch(q, row.id, now);
       if (units.length) this.count('restocked');

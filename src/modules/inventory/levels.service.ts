@@ -1,7 +1,9 @@
+import { emit } from '../../platform/events/outbox.js';
 import type { ServiceContext } from '../../platform/http/context.js';
 import { AppError } from '../../platform/http/errors.js';
 import { toList, type List } from '../../platform/http/pagination.js';
 import { InventoryErrors } from './inventory.errors.js';
+import { levelUpdated } from './inventory.events.js';
 import type { Availability, StockAdjustment, StockAdjustmentCreated, StockLevel } from './inventory.schemas.js';
 import * as repo from './levels.repo.js';
 import { findLocation } from './locations.repo.js';
@@ -79,7 +81,9 @@ export class StockLevelsService {
       await repo.insertAdjustments(tx, [
         { id: ctx.ids('sadj'), sku, location_id: locationId, kind: 'set', delta, on_hand_after: input.on_hand, reason: input.reason ?? null, reservation_id: null, ...who(ctx), created_at: now },
       ]);
-      return presentLevel({ ...level, on_hand: input.on_hand, updated_at: now });
+      const after = presentLevel({ ...level, on_hand: input.on_hand, updated_at: now });
+      await emit(tx, ctx, levelUpdated(presentLevel(level), after));
+      return after;
     });
   }
 
@@ -116,7 +120,9 @@ export class StockLevelsService {
         created_at: now,
       };
       await repo.insertAdjustments(tx, [row]);
-      return { ...presentAdjustment(row), level: presentLevel({ ...level, on_hand: after, updated_at: now }) };
+      const changed = presentLevel({ ...level, on_hand: after, updated_at: now });
+      await emit(tx, ctx, levelUpdated(presentLevel(level), changed));
+      return { ...presentAdjustment(row), level: changed };
     });
   }
 

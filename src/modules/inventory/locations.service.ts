@@ -1,3 +1,4 @@
+import { envelopes } from '../../platform/events/outbox.js';
 import type { ServiceContext } from '../../platform/http/context.js';
 import { AppError } from '../../platform/http/errors.js';
 import { toList, type List } from '../../platform/http/pagination.js';
@@ -29,10 +30,12 @@ function codeTaken(err: unknown, code: string | null | undefined): never {
 
 /** Stock locations: warehouses, stores, drop-shippers. Each holds stock levels per SKU. */
 export class StockLocationsService {
+  /** Creates a location; its `stock_location.created` event is written by the same statement. */
   async create(ctx: ServiceContext, input: StockLocationCreate): Promise<StockLocation> {
-    const row = await repo
-      .insertLocation(ctx.db, { id: ctx.ids('sloc'), name: input.name, code: input.code ?? null, address: input.address ?? null, active: input.active ?? true }, ctx.now())
-      .catch((err: unknown) => codeTaken(err, input.code));
+    const fields = { id: ctx.ids('sloc'), name: input.name, code: input.code ?? null, address: input.address ?? null, active: input.active ?? true };
+    const now = ctx.now();
+    const event = envelopes(ctx, { type: 'stock_location.created', object: present({ ...fields, created_at: now, updated_at: now }) });
+    const row = await repo.insertLocation(ctx.db, fields, now, event).catch((err: unknown) => codeTaken(err, input.code));
     return present(row);
   }
 
@@ -47,9 +50,14 @@ export class StockLocationsService {
     return toList(rows.map(present), q.limit, (l) => l.id);
   }
 
-  /** Renames, re-codes, moves or (de)activates a location. Deactivating keeps its stock and its holds. */
+  /**
+   * Renames, re-codes, moves or (de)activates a location. Deactivating keeps its stock and its
+   * holds. The update statement writes `stock_location.updated` itself: only it sees the row before.
+   */
   async update(ctx: ServiceContext, id: string, patch: StockLocationPatch): Promise<StockLocation> {
-    const row = await repo.updateLocation(ctx.db, id, patch, ctx.now()).catch((err: unknown) => codeTaken(err, patch.code));
+    // the statement replaces this placeholder object with the location as updated
+    const [event] = envelopes(ctx, { type: 'stock_location.updated', object: {} });
+    const row = await repo.updateLocation(ctx.db, id, patch, ctx.now(), event!).catch((err: unknown) => codeTaken(err, patch.code));
     if (!row) throw new AppError(InventoryErrors.stockLocationNotFound, `No stock location ${id}.`);
     return present(row);
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EnvDb, Queryable } from '../../platform/db/database.js';
+import { listEvents } from '../../platform/events/events.repo.js';
 import type { ServiceContext } from '../../platform/http/context.js';
 import { AppError } from '../../platform/http/errors.js';
 import { allocate } from './inventory.allocation.js';
@@ -9,8 +10,8 @@ import type { Reservation } from './inventory.schemas.js';
 
 // The one-statement paths of reserve, commit, release and expiry: how many round trips each takes,
 // that the single-line fast path allocates as `allocate` would and falls back when it cannot, and
-// that under a storm of mixed reserves, commits, releases and expiry the levels, the reservations
-// and the ledger still agree to the unit.
+// that under a storm of mixed reserves, commits, releases and expiry the levels, the reservations,
+// the ledger and the inventory_level.updated events still agree to the unit.
 const bed = inventoryTestbed();
 const { locations, stock, inventory, ids } = bed;
 
@@ -21,6 +22,11 @@ let n = 0;
 const uniqueSku = (name: string) => `${name}-${++n}`;
 const location = async () => locations.create(ctx(), { name: `Warehouse ${++n}` });
 const setStock = (locationId: string, sku: string, onHand: number) => stock.set(ctx(), locationId, sku, { on_hand: onHand });
+/** The inventory_level.updated events of `skus`, oldest first. */
+async function levelEvents(skus: readonly string[]) {
+  const all = await listEvents(bed.db.forEnv('test'), 'test', { types: ['inventory_level.updated'], limit: 1000 });
+  return all.filter((e) => skus.includes(e.data.object.sku as string)).reverse();
+}
 
 /** The environment's database, logging each round trip: a statement's name (or its start), BEGIN and END. */
 function counting(): { db: EnvDb; log: string[] } {
@@ -31,11 +37,13 @@ function counting(): { db: EnvDb; log: string[] } {
       log.push(name ?? sql.trim().slice(0, 30));
       return q.query(sql, params, name);
     },
+    afterCommit: (fn) => q.afterCommit(fn),
   });
   const outside = wrap(inner);
   const envDb: EnvDb = {
     env: inner.env,
     query: (sql, params, name) => outside.query(sql, params, name),
+    afterCommit: (fn) => inner.afterCommit(fn),
     transaction: async (fn) => {
       log.push('BEGIN');
       try {
@@ -60,11 +68,16 @@ describe('round trips', () => {
 
     const inTx: string[] = [];
     await bed.db.forEnv('test').transaction(async (tx) => {
-      await inventory.commit(ctx(), r.id, { query: (sql, params, name) => (inTx.push(name ?? sql), tx.query(sql, params, name)) });
+      await inventory.commit(ctx(), r.id, { query: (sql, params, name) => (inTx.push(name ?? sql), tx.query(sql, params, name)), afterCommit: (fn) => tx.afterCommit(fn) });
     });
     expect(inTx).toEqual(['inventory_reservation_lock_with_lines', 'inventory_settle_reservations']);
     const ledger = await stock.listAdjustments(ctx(), { limit: 10, reservation_id: r.id });
     expect(ledger.data).toMatchObject([{ kind: 'commit', sku, location_id: loc.id, delta: -2, on_hand_after: 3, request_id: 'req_roundtrips' }]);
+    // the settlement wrote the commit's event itself; the hold wrote none
+    expect((await levelEvents([sku])).map((e) => [e.data.object.on_hand, e.data.previous_attributes])).toEqual([
+      [5, { on_hand: 0, available: 0 }],
+      [3, { on_hand: 5, reserved: 2 }],
+    ]);
   });
 
   it('several SKUs take one transaction of two statements, and a release another', async () => {
@@ -145,7 +158,7 @@ async function expectConsistent(skus: readonly string[], start: ReadonlyMap<stri
 }
 
 describe('never oversell, never deadlock (mixed storm)', () => {
-  it('concurrent fast and general reserves, commits, releases and expiry keep levels, reservations and ledger in agreement', async () => {
+  it('concurrent fast and general reserves, commits, releases and expiry keep levels, reservations, ledger and events in agreement', async () => {
     const [x, y] = [await location(), await location()];
     const [p, q] = [uniqueSku('STORM-P'), uniqueSku('STORM-Q')];
     const start = new Map<string, number>();
@@ -181,6 +194,14 @@ describe('never oversell, never deadlock (mixed storm)', () => {
       () => inventory.releaseExpired(ctx(bed.db.forEnv('test'), later), { batchSize: 3 }),
     ]);
     await expectConsistent([p, q], start);
+    // every unit that left a level is in its events: their on_hand changes add up to what it holds
+    const now = await stock.availability(ctx(), [p, q]);
+    const byLevel = new Map<string, number>();
+    for (const e of await levelEvents([p, q])) {
+      const at = `${String(e.data.object.sku)}@${String(e.data.object.location_id)}`;
+      byLevel.set(at, (byLevel.get(at) ?? 0) + (e.data.object.on_hand as number) - (e.data.previous_attributes!.on_hand as number));
+    }
+    expect(Object.fromEntries(byLevel)).toEqual(Object.fromEntries(now.flatMap((a) => a.locations.map((l) => [`${a.sku}@${l.location_id}`, l.on_hand]))));
     const allowed = [['committed', 'expired'], ['released', 'expired'], ['active', 'expired']];
     for (const [i, r] of first.entries()) expect(allowed[i % 3]).toContain((await inventory.get(ctx(), r.id)).status);
   });

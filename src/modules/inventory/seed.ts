@@ -4,7 +4,8 @@ export const DEMO_LOCATION = 'sloc_demo_main';
 
 /**
  * A demo warehouse holding `units` of every given SKU (new installations' test mode). Levels that
- * exist are left alone, so re-running never resets stock.
+ * exist are left alone, so re-running never resets stock. Emits no events, like the catalog's
+ * seed: demo data is not a change made through the API.
  */
 export async function seedStock(tx: Queryable, skus: readonly string[], units: number): Promise<number> {
   await tx.query(`INSERT INTO stock_locations (id, name, code) VALUES ($1, 'Main warehouse', 'MAIN') ON CONFLICT (id) DO NOTHING`, [DEMO_LOCATION]);
