@@ -4,6 +4,7 @@ import { ulidIds } from '../src/platform/crypto/ids.js';
 import type { EnvDb } from '../src/platform/db/database.js';
 import type { ServiceContext } from '../src/platform/http/context.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { eventsOf } from './helpers/events.js';
 
 // How authorize writes: few statements, the pending attempt before the processor call, and a
 // returned payment that is exactly what is stored.
@@ -33,6 +34,7 @@ function countingDb(failOn?: string) {
       if (name && name === failOn) return Promise.reject(new Error(`simulated crash before ${name}`));
       return db.query(sql, params, name);
     },
+    afterCommit: (fn) => db.afterCommit(fn),
     transaction: (fn) => db.transaction(fn),
   };
   return { db: counted, names };
@@ -58,6 +60,10 @@ describe('authorize writes', () => {
     const { payment } = await pay(contextOn(db), 'tok_visa', true);
     expect(payment.status).toBe('succeeded');
     expect(names).toEqual(['payments_insert_with_attempt', 'payments_settle']);
+    // its event was written by the settling statement itself, showing the payment as stored
+    const events = await eventsOf(t, ['payment.*'], payment.id);
+    expect(events.map((e) => [e.type, e.data.object])).toEqual([['payment.captured', payment]]);
+    expect(events[0]!.context.actor).toEqual({ type: 'system', id: null });
   });
 
   it('the payment returned is exactly what is stored, whatever the path', async () => {

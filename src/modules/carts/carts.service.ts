@@ -80,6 +80,11 @@ export class CartsService {
     return presentCart(await this.price(ctx, await this.load(ctx, id)));
   }
 
+  /** A claimed cart as the API shows it once checkout completed it as `orderId` at `now`, without reading it back. */
+  presentCompleted(priced: PricedCart, orderId: string, now: Date): Cart {
+    return presentCart({ ...priced, data: { ...priced.data, cart: { ...priced.data.cart, status: 'completed', order_id: orderId, checkout_lease_until: null, updated_at: now } } });
+  }
+
   /**
    * Runs a change on the locked, open cart and extends its life, in one transaction. The change
    * returns the cart fields to set (written with the new expiry in one UPDATE) and whether it
@@ -105,7 +110,8 @@ export class CartsService {
     }
     const id = ctx.ids('cart');
     const lines = await this.resolveItems(ctx, input.items ?? [], currency, '/items');
-    const row = { id, region_id: input.region_id, currency, email: input.email ?? null, customer_id: input.customer_id ?? null, metadata: input.metadata ?? {}, expires_at: this.expiry(ctx) };
+    // Tessera-Campaign labels are kept on the cart (the body's own keys win), so its order's events carry them
+    const row = { id, region_id: input.region_id, currency, email: input.email ?? null, customer_id: input.customer_id ?? null, metadata: { ...ctx.campaign, ...input.metadata }, expires_at: this.expiry(ctx) };
     const data = lines.length
       ? await ctx.db
           .transaction(async (tx) => {

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
+import { emit } from '../../platform/events/outbox.js';
 import { AppError } from '../../platform/http/errors.js';
 import type { ServiceContext } from '../../platform/http/context.js';
 import type { ModuleDeps } from '../../platform/http/module.js';
 import { customerKey, type CartAbandonment, type CartCheckout, type CartsService, type PricedCart } from '../carts/index.js';
 import type { InventoryService } from '../inventory/index.js';
-import type { OrdersService, Order } from '../orders/index.js';
+import { orderEvent, type OrdersService, type Order } from '../orders/index.js';
 import type { PromotionsPort } from '../carts/index.js';
 import { CheckoutErrors } from './checkout.errors.js';
 import type { CheckoutMetrics } from './checkout.metrics.js';
@@ -80,10 +81,13 @@ export class CheckoutService {
       const payment = priced.totals.total > 0 ? await this.authorize(ctx, priced, input.payment.token, captureMethod, undo) : null;
       const paymentId = payment?.paymentId ?? null;
 
-      // 5–8. order, stock, codes and cart in one transaction
+      // 5–9. order, stock, codes, cart and their events in one transaction
       const orderId = ctx.ids('ord');
+      // one clock reading for every write below, so the events show exactly what was written
+      const at = ctx.now();
+      const fixed: ServiceContext = { ...ctx, now: () => at };
       const order = await ctx.db.transaction(async (tx) => {
-        const created = await orders.createFromCart(tx, ctx, { orderId, priced, paymentId, reservationId: reservation.id, status: !payment || payment.captured ? 'paid' : 'pending' });
+        const created = await orders.createFromCart(tx, fixed, { orderId, priced, paymentId, reservationId: reservation.id, status: !payment || payment.captured ? 'paid' : 'pending' });
         await inventory.commit(ctx, reservation.id, tx);
         const applied = priced.totals.promotions.applied.map((p) => p.promotion_id);
         if (applied.length) {
@@ -94,8 +98,13 @@ export class CheckoutService {
           }
         }
         if (paymentId) await payments.attachOrder(tx, paymentId, orderId);
-        await claims.complete(tx, ctx, cartId, orderId);
-        // TODO(#4): write order.created and payment events to the outbox here, in this transaction
+        await claims.complete(tx, fixed, cartId, orderId);
+        // the payment's own events were written as it was authorised (payments.journal.ts)
+        await emit(tx, ctx, [
+          orderEvent('order.created', created),
+          ...(created.status === 'paid' ? [orderEvent('order.paid', created)] : []),
+          { type: 'cart.checked_out', object: carts.presentCompleted(priced, orderId, at) },
+        ]);
         return created;
       });
       undo.length = 0;

@@ -11,6 +11,7 @@ export { OrdersService } from './orders.service.js';
 export type { OrderInventoryPort, OrderPaymentsPort, OrderPromotionsPort } from './orders.ports.js';
 export type { Order } from './orders.schemas.js';
 export { OrderErrors } from './orders.errors.js';
+export { orderEvent, orderCampaign } from './orders.events.js';
 
 export const ordersMigrations: MigrationSource = {
   module: 'orders',

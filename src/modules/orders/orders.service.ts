@@ -1,9 +1,11 @@
 import type { Queryable } from '../../platform/db/database.js';
+import { emit, previousAttributes } from '../../platform/events/outbox.js';
 import { AppError } from '../../platform/http/errors.js';
 import type { ServiceContext } from '../../platform/http/context.js';
 import { toList, type List } from '../../platform/http/pagination.js';
 import { lineAmounts, type PricedCart } from '../carts/index.js';
 import { OrderErrors } from './orders.errors.js';
+import { orderEvent, statusEvent } from './orders.events.js';
 import type { OrderInventoryPort, OrderPaymentsPort, OrderPromotionsPort } from './orders.ports.js';
 import { presentOrder } from './orders.present.js';
 import * as repo from './orders.repo.js';
@@ -101,12 +103,25 @@ export class OrdersService {
     return repo.hasOrders(ctx.db, who);
   }
 
-  /** Moves an order, checked against the transition table; a concurrent move loses with a 409. */
-  async transition(ctx: ServiceContext, id: string, to: OrderStatus, tx?: Queryable): Promise<void> {
-    const { order } = await this.load(ctx, id, tx ?? ctx.db);
+  /**
+   * Moves an order, checked against the transition table, and writes its event (`order.paid`,
+   * `order.canceled`, … see `statusEvent`) in the same transaction: `tx`, or one opened here. A
+   * concurrent move loses with a 409. Returns the order as moved.
+   */
+  async transition(ctx: ServiceContext, id: string, to: OrderStatus, tx?: Queryable): Promise<Order> {
+    if (!tx) return ctx.db.transaction((t) => this.transition(ctx, id, to, t));
+    // locked, so the order presented below is exactly what the update leaves, without reading it again
+    const before = await this.load(ctx, id, tx, true);
+    const { order } = before;
     if (!canTransition(order.status, to)) throw new AppError(OrderErrors.illegalTransition, `Order ${id} is ${order.status}; it cannot become ${to}.`);
-    const moved = await repo.setStatus(tx ?? ctx.db, id, order.status, to, ctx.now(), to === 'canceled' ? { canceled_at: ctx.now() } : {});
-    if (!moved) throw new AppError(OrderErrors.illegalTransition, `Order ${id} changed status meanwhile; retry.`);
+    const now = ctx.now();
+    const canceledAt = to === 'canceled' ? now : order.canceled_at;
+    if (!(await repo.setStatus(tx, id, order.status, to, now, canceledAt ? { canceled_at: canceledAt } : {}))) {
+      throw new AppError(OrderErrors.illegalTransition, `Order ${id} changed status meanwhile; retry.`);
+    }
+    const after = presentOrder({ order: { ...order, status: to, canceled_at: canceledAt, updated_at: now }, lines: before.lines });
+    await emit(tx, ctx, orderEvent(statusEvent(to), after, previousAttributes(presentOrder(before), after)));
+    return after;
   }
 
   /** Captures a pending order's payment (regions with manual capture): pending → paid. */
@@ -114,8 +129,7 @@ export class OrdersService {
     const { order } = await this.load(ctx, id);
     if (!canTransition(order.status, 'paid')) throw new AppError(OrderErrors.illegalTransition, `Order ${id} is ${order.status}; only a pending order is captured.`);
     if (order.payment_id) await this.payments.capture(ctx, order.payment_id);
-    await this.transition(ctx, id, 'paid');
-    return this.get(ctx, id);
+    return this.transition(ctx, id, 'paid');
   }
 
   /**
@@ -125,27 +139,37 @@ export class OrdersService {
    * No transaction is held across processor calls: a pool connection is never parked on one.
    */
   async cancel(ctx: ServiceContext, id: string): Promise<Order> {
-    const { order } = await this.load(ctx, id);
+    const before = await this.load(ctx, id);
+    const { order } = before;
     if (!canTransition(order.status, 'canceled')) throw new AppError(OrderErrors.illegalTransition, `Order ${id} is ${order.status}; it cannot be canceled.`);
     if (!(await repo.setStatus(ctx.db, id, order.status, 'canceled', ctx.now(), { canceled_at: ctx.now() }))) {
       throw new AppError(OrderErrors.illegalTransition, `Order ${id} changed status meanwhile; retry.`);
     }
+    let refunded = 0;
     try {
       if (order.payment_id && order.status === 'pending') await this.payments.void(ctx, order.payment_id);
       const remaining = order.total - order.amount_refunded;
       if (order.payment_id && order.status === 'paid' && remaining > 0) {
         const made = await this.payments.refund(ctx, order.payment_id, { amount: remaining, reason: 'requested_by_customer', idempotencyRef: `cancel_${id}` });
         if (made.status === 'failed') throw new AppError(OrderErrors.refundFailed, `The processor refused refund ${made.id}; the order was not canceled.`);
-        await repo.reserveRefund(ctx.db, id, remaining, [], ctx.now());
+        refunded = remaining;
       }
     } catch (err) {
       await repo.setStatus(ctx.db, id, 'canceled', order.status, ctx.now());
       throw err;
     }
+    // The cancel stands only now that the money is back, so it is announced now, with what it
+    // settles: the refund on the order's counters and the codes it used, which count against
+    // their limits no more.
+    const canceled = await ctx.db.transaction(async (tx) => {
+      if (refunded) await repo.reserveRefund(tx, id, refunded, [], ctx.now());
+      await this.promotions.unredeem(tx, id);
+      const after = presentOrder(await this.load(ctx, id, tx));
+      await emit(tx, ctx, orderEvent('order.canceled', after, previousAttributes(presentOrder(before), after)));
+      return after;
+    });
     if (order.reservation_id) await this.inventory.restock(ctx, order.reservation_id, null);
-    // the codes it used count against their limits no more
-    await ctx.db.transaction((tx) => this.promotions.unredeem(tx, id));
-    return this.get(ctx, id);
+    return canceled;
   }
 
   /**
@@ -162,13 +186,12 @@ export class OrdersService {
     }
     const amount = refundAmount(order, lines, input);
     const refundLines = mergeRefundLines(input.lines ?? []);
-    const reserved = await ctx.db.transaction(async (tx) => {
+    const refundedTotal = await ctx.db.transaction(async (tx) => {
       const total = await repo.reserveRefund(tx, id, amount, refundLines, ctx.now());
-      if (total === undefined) return false;
-      if (total === order.total) await repo.setStatus(tx, id, order.status, 'refunded', ctx.now());
-      return true;
+      if (total !== undefined && total === order.total) await repo.setStatus(tx, id, order.status, 'refunded', ctx.now());
+      return total;
     });
-    if (!reserved) throw new AppError(OrderErrors.refundExceedsCaptured, `Another refund of order ${id} came first; ${amount} no longer fits what is left. Read the order and retry.`);
+    if (refundedTotal === undefined) throw new AppError(OrderErrors.refundExceedsCaptured, `Another refund of order ${id} came first; ${amount} no longer fits what is left. Read the order and retry.`);
     let made: OrderRefundMade;
     try {
       // a retried request (same Idempotency-Key) is the same refund at the processor too
@@ -181,10 +204,18 @@ export class OrdersService {
       });
       throw err;
     }
+    // The counters moved with the reservation, but the refund stands only now that the processor
+    // took it (or holds it pending): announced now, so a refund given back above never is.
+    const previous = { amount_refunded: refundedTotal - amount, ...(refundedTotal === order.total ? { status: order.status } : {}) };
+    const refunded = await ctx.db.transaction(async (tx) => {
+      const after = presentOrder(await this.load(ctx, id, tx));
+      await emit(tx, ctx, orderEvent('order.refunded', after, previous));
+      return after;
+    });
     if (input.restock && order.reservation_id && refundLines.length) {
       await this.inventory.restock(ctx, order.reservation_id, refundLines.map((l) => ({ sku: lines.find((x) => x.id === l.line_id)?.sku ?? '', quantity: l.quantity })));
     }
-    return { refund: made, order: await this.get(ctx, id) };
+    return { refund: made, order: refunded };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../platform/db/database.js';
+import { notifyAfterCommit, type EventEnvelope } from '../../platform/events/outbox.js';
 import * as repo from './payments.repo.js';
 import type { AttemptRecord } from './router.js';
 
@@ -12,10 +13,12 @@ import type { AttemptRecord } from './router.js';
  * on its own: it goes out with the next write, which is the next attempt's `pending` row or the
  * payment's settlement. Until then the stored attempt reads `pending`, and a pending attempt is
  * exactly what recovery looks up, so an outcome lost in a crash is found again, never guessed.
+ * The event a settlement announces (`payment.captured`, …) is written by the settling statement
+ * itself: no transaction and no extra round trip, and never an event without its outcome.
  * @example
  *   const journal = new AuthorizationJournal(ctx.db, { id, amount, currency, capture_method, cart_id, order_id, metadata, now });
  *   const result = await router.authorizeWithFailover(ctx.env, input, journal.record);
- *   const row = await journal.settle(settlement, ctx.now());
+ *   const row = await journal.settle(settlement, ctx.now(), (settled) => envelopes(ctx, { type: 'payment.captured', object: presentPayment(settled, attempts) }));
  */
 export class AuthorizationJournal {
   private payment: repo.PaymentRow | undefined;
@@ -43,10 +46,11 @@ export class AuthorizationJournal {
   };
 
   /**
-   * Writes the last outcome with the payment's settlement, in one statement, and returns the
-   * payment. `null`: the payment stays `processing` (only the outcome is written).
+   * Writes the last outcome with the payment's settlement and the events `announce` gives for the
+   * payment as settled, in one statement, and returns the payment. `null`: the payment stays
+   * `processing` (only the outcome is written, and nothing is announced).
    */
-  async settle(settlement: repo.Settlement | null, now: Date): Promise<repo.PaymentRow> {
+  async settle(settlement: repo.Settlement | null, now: Date, announce: (settled: repo.PaymentRow) => EventEnvelope[] = () => []): Promise<repo.PaymentRow> {
     // No processor on the currency's route: no attempt was made, so the payment was not stored yet.
     const payment = this.payment ?? (await repo.insertPayment(this.db, { ...this.draft, status: 'processing' }));
     this.payment = payment;
@@ -56,7 +60,10 @@ export class AuthorizationJournal {
       if (last) await repo.saveAttempts(this.db, this.draft.id, [last]);
       return payment;
     }
-    if (!last) return repo.updatePayment(this.db, this.draft.id, settlement, now);
-    return repo.settlePayment(this.db, this.draft.id, settlement, last, now);
+    // what the statement below leaves, known before it runs: the payment as stored, settled now
+    const events = announce({ ...payment, ...settlement, updated_at: now });
+    const row = last ? await repo.settlePayment(this.db, this.draft.id, settlement, last, now, events) : await repo.updatePayment(this.db, this.draft.id, settlement, now, events);
+    if (events.length) notifyAfterCommit(this.db);
+    return row;
   }
 }

@@ -1,4 +1,5 @@
 import type { ServiceContext } from '../../platform/http/context.js';
+import { announcePayment, paymentStatusEvent } from './payments.events.js';
 import type { PaymentsRuntime } from './payments.runtime.js';
 import * as repo from './payments.repo.js';
 import type { PaymentsService } from './payments.service.js';
@@ -54,14 +55,15 @@ export async function recoverPayments(ctx: ServiceContext, runtime: PaymentsRunt
         detail: `${attempt.detail ?? ''}${attempt.detail ? '; ' : ''}settled by recovery lookup`,
       });
     }
-    // The attempts' outcomes and the payment's state in one transaction: an attempt stored as
-    // authorised on a payment still `processing` would no longer be looked up, and never reversed.
+    // The attempts' outcomes, the payment's state and its event in one transaction: an attempt
+    // stored as authorised on a payment still `processing` would no longer be looked up, and never reversed.
     const authorization = found;
     await ctx.db.transaction(async (tx) => {
       await repo.saveAttempts(tx, payment.id, settled);
+      let moved: repo.PaymentRow | undefined;
       if (authorization) {
         const captured = authorization.captured > 0;
-        await repo.updatePayment(
+        moved = await repo.updatePayment(
           tx,
           payment.id,
           {
@@ -73,7 +75,9 @@ export async function recoverPayments(ctx: ServiceContext, runtime: PaymentsRunt
           },
           ctx.now(),
         );
-      } else if (!unknown) await repo.updatePayment(tx, payment.id, { status: 'requires_payment_method' }, ctx.now());
+      } else if (!unknown) moved = await repo.updatePayment(tx, payment.id, { status: 'requires_payment_method' }, ctx.now());
+      const type = moved && paymentStatusEvent(moved.status);
+      if (type) await announcePayment(tx, ctx, payment.id, type);
     });
     if (found) {
       out.authorized++;

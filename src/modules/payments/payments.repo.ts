@@ -1,4 +1,5 @@
 import type { Queryable } from '../../platform/db/database.js';
+import { eventCtes, eventParams, type EventEnvelope } from '../../platform/events/outbox.js';
 import { setClause } from '../../platform/db/sql.js';
 import type { PaymentStatus } from './payments.status.js';
 import type { AttemptOutcome, AttemptRecord } from './router.js';
@@ -93,12 +94,16 @@ export async function pagePayments(
 
 export type PaymentPatch = Partial<Pick<PaymentRow, 'status' | 'processor' | 'processor_payment_id' | 'amount_capturable' | 'amount_captured' | 'amount_refunded' | 'last_decline_code' | 'order_id'>>;
 
-/** Updates the given fields and `updated_at`; returns the row. */
-export async function updatePayment(db: Queryable, id: string, patch: PaymentPatch, now: Date): Promise<PaymentRow> {
+/**
+ * Updates the given fields and `updated_at`; returns the row. `events` are written by the same
+ * statement (the caller wakes the dispatcher with `notifyAfterCommit`).
+ */
+export async function updatePayment(db: Queryable, id: string, patch: PaymentPatch, now: Date, events: readonly EventEnvelope[] = []): Promise<PaymentRow> {
   const set = setClause(patch, 3);
+  const first = 3 + set.values.length;
   const { rows } = await db.query<PaymentRow>(
-    `UPDATE payments SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $2 WHERE id = $1 RETURNING ${COLUMNS}`,
-    [id, now, ...set.values],
+    `${events.length ? `WITH ${eventCtes(first)} ` : ''}UPDATE payments SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $2 WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, now, ...set.values, ...(events.length ? eventParams(events) : [])],
   );
   return rows[0]!;
 }
@@ -167,15 +172,18 @@ export async function insertPaymentWithAttempt(db: Queryable, p: NewPayment, fir
 /** Where an authorisation left a payment: every field `authorize` decides, set at once. */
 export type Settlement = Pick<PaymentRow, 'status' | 'processor' | 'processor_payment_id' | 'amount_captured' | 'amount_capturable' | 'last_decline_code'>;
 
-/** Writes a payment's settlement and its last attempt's outcome in one statement; returns the payment. */
-export async function settlePayment(db: Queryable, id: string, s: Settlement, last: AttemptRecord, now: Date): Promise<PaymentRow> {
+/**
+ * Writes a payment's settlement, its last attempt's outcome and `events` (none, or the event the
+ * settlement announces) in one statement; returns the payment.
+ */
+export async function settlePayment(db: Queryable, id: string, s: Settlement, last: AttemptRecord, now: Date, events: readonly EventEnvelope[]): Promise<PaymentRow> {
   const { rows } = await db.query<PaymentRow>(
     `WITH attempt AS (
        INSERT INTO payment_attempts (${ATTEMPT_COLUMNS}) VALUES ${attemptPlaceholders(9)} ${ATTEMPT_UPSERT}
-     )
+     ), ${eventCtes(19)}
      UPDATE payments SET status = $2, processor = $3, processor_payment_id = $4, amount_captured = $5, amount_capturable = $6, last_decline_code = $7, updated_at = $8
       WHERE id = $1 RETURNING ${COLUMNS}`,
-    [id, s.status, s.processor, s.processor_payment_id, s.amount_captured, s.amount_capturable, s.last_decline_code, now, ...attemptValues(id, last)],
+    [id, s.status, s.processor, s.processor_payment_id, s.amount_captured, s.amount_capturable, s.last_decline_code, now, ...attemptValues(id, last), ...eventParams(events)],
     'payments_settle',
   );
   return rows[0]!;

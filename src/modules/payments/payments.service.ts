@@ -1,8 +1,10 @@
 import type { Queryable } from '../../platform/db/database.js';
+import { envelopes } from '../../platform/events/outbox.js';
 import type { ServiceContext } from '../../platform/http/context.js';
 import { AppError, Errors } from '../../platform/http/errors.js';
 import { toList, type List } from '../../platform/http/pagination.js';
 import { PaymentErrors } from './payments.errors.js';
+import { announcePayment, paymentStatusEvent } from './payments.events.js';
 import { AuthorizationJournal } from './payments.journal.js';
 import { presentPayment } from './payments.present.js';
 import { callOrThrow, processorOf, type PaymentsRuntime } from './payments.runtime.js';
@@ -104,8 +106,12 @@ export class PaymentsService {
       { paymentId: id, amount: input.amount, currency: input.currency, token: input.token, capture: captureNow, now: ctx.now },
       journal.record,
     );
-    const row = await journal.settle(settlementOf(id, result), ctx.now());
-    let payment = presentPayment(row, result.attempts.map((a) => repo.attemptRow(id, a)));
+    const attempts = result.attempts.map((a) => repo.attemptRow(id, a));
+    const row = await journal.settle(settlementOf(id, result), ctx.now(), (settled) => {
+      const type = paymentStatusEvent(settled.status);
+      return type ? envelopes(ctx, { type, object: presentPayment(settled, attempts) }) : [];
+    });
+    let payment = presentPayment(row, attempts);
     // A processor that authorised without capturing although asked to: capture now.
     if (result.outcome === 'authorized' && captureNow && payment.status === 'requires_capture') payment = await this.capture(ctx, id);
     const declineCode = result.outcome === 'declined' ? result.declineCode : null;
@@ -118,7 +124,7 @@ export class PaymentsService {
    * not confirm leaves the payment as it was, and a retry is safe (capture is idempotent there).
    */
   async capture(ctx: ServiceContext, paymentId: string, amount?: number): Promise<Payment> {
-    await ctx.db.transaction(async (tx) => {
+    return ctx.db.transaction(async (tx) => {
       const row = await this.locked(tx, paymentId);
       assertTransition(paymentId, row.status, 'succeeded', 'capture');
       const toCapture = amount ?? row.amount_capturable;
@@ -128,8 +134,8 @@ export class PaymentsService {
       const { processor, authorizationId } = processorOf(this.runtime, ctx.env, row);
       const auth = await callOrThrow(this.runtime, ctx.env, processor, 'capture', () => processor.capture(authorizationId, toCapture));
       await repo.updatePayment(tx, paymentId, { status: 'succeeded', amount_captured: auth.amount_captured, amount_capturable: 0 }, ctx.now());
+      return announcePayment(tx, ctx, paymentId, 'payment.captured');
     });
-    return this.get(ctx, paymentId);
   }
 
   /**
@@ -137,17 +143,18 @@ export class PaymentsService {
    * or just closes it (`requires_payment_method`). Voiding a canceled payment returns it unchanged.
    */
   async void(ctx: ServiceContext, paymentId: string): Promise<Payment> {
-    await ctx.db.transaction(async (tx) => {
+    const canceled = await ctx.db.transaction(async (tx) => {
       const row = await this.locked(tx, paymentId);
-      if (row.status === 'canceled') return;
+      if (row.status === 'canceled') return undefined;
       assertTransition(paymentId, row.status, 'canceled', 'void');
       if (row.status === 'requires_capture') {
         const { processor, authorizationId } = processorOf(this.runtime, ctx.env, row);
         await callOrThrow(this.runtime, ctx.env, processor, 'void', () => processor.void(authorizationId));
       }
       await repo.updatePayment(tx, paymentId, { status: 'canceled', amount_capturable: 0 }, ctx.now());
+      return announcePayment(tx, ctx, paymentId, 'payment.canceled');
     });
-    return this.get(ctx, paymentId);
+    return canceled ?? this.get(ctx, paymentId);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { emit } from '../../platform/events/outbox.js';
 import type { ServiceContext } from '../../platform/http/context.js';
 import { AppError } from '../../platform/http/errors.js';
 import { PaymentErrors } from './payments.errors.js';
@@ -34,7 +35,10 @@ function present(run: repo.RunRow, findings: ReconciliationFinding[]): Reconcili
 export class ReconciliationService {
   constructor(private readonly runtime: PaymentsRuntime) {}
 
-  /** Runs now in the caller's environment and stores the run with its findings. */
+  /**
+   * Runs now in the caller's environment and stores the run with its findings; a run that found
+   * something is announced (`reconciliation_run.completed`) in the transaction that stores it.
+   */
   async run(ctx: ServiceContext, trigger: 'api' | 'schedule' = 'api'): Promise<ReconciliationRun> {
     const startedAt = ctx.now();
     const processors = [...this.runtime.processors.forEnv(ctx.env).values()];
@@ -63,8 +67,12 @@ export class ReconciliationService {
       started_at: startedAt,
       finished_at: ctx.now(),
     };
-    await ctx.db.transaction((tx) => repo.insertRun(tx, run, findings));
-    return present(run, findings);
+    const presented = present(run, findings);
+    await ctx.db.transaction(async (tx) => {
+      await repo.insertRun(tx, run, findings);
+      if (findings.length) await emit(tx, ctx, { type: 'reconciliation_run.completed', object: presented });
+    });
+    return presented;
   }
 
   async get(ctx: ServiceContext, id: string): Promise<ReconciliationRun> {

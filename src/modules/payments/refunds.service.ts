@@ -1,6 +1,7 @@
 import type { ServiceContext } from '../../platform/http/context.js';
 import { AppError, Errors } from '../../platform/http/errors.js';
 import { PaymentErrors } from './payments.errors.js';
+import { announcePayment } from './payments.events.js';
 import { presentRefund } from './payments.present.js';
 import { processorOf, type PaymentsRuntime } from './payments.runtime.js';
 import * as payments from './payments.repo.js';
@@ -84,7 +85,14 @@ export class RefundsService {
     const result = await this.runtime.breakers.guarded(ctx.env, processor.name, 'refund', () => processor.refund(authorizationId, refund.amount, refund.id));
     switch (result.kind) {
       case 'ok': {
-        const settled = await repo.settleRefund(ctx.db, refund.id, { status: 'succeeded', processor_refund_id: result.value.id }, ctx.now());
+        // A transaction rather than one statement with the event spliced in: the settle is
+        // conditional (another process may have settled this refund meanwhile), and only the one
+        // that wins announces it, with the payment as it now is.
+        const settled = await ctx.db.transaction(async (tx) => {
+          const row = await repo.settleRefund(tx, refund.id, { status: 'succeeded', processor_refund_id: result.value.id }, ctx.now());
+          if (row) await announcePayment(tx, ctx, payment.id, 'payment.refunded', (p) => ({ amount_refunded: p.amount_refunded - row.amount }));
+          return row;
+        });
         return presentRefund(settled ?? (await this.row(ctx, refund.id)));
       }
       case 'ambiguous':

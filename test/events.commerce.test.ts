@@ -1,0 +1,279 @@
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulatorControl } from '../src/modules/payments/index.js';
+import { ulidIds } from '../src/platform/crypto/ids.js';
+import type { EnvDb, Queryable } from '../src/platform/db/database.js';
+import type { EventEnvelope } from '../src/platform/events/outbox.js';
+import type { ServiceContext } from '../src/platform/http/context.js';
+import { startTestApp, type TestApp } from './helpers/app.js';
+import { ADDRESS, checkout, createStore, freshCountry, readyCart, type Store } from './helpers/commerce.js';
+import { eventsOf } from './helpers/events.js';
+
+// The money side's events, end to end: each written with its state change, once, carrying the
+// request that caused it and the campaign that brought the order.
+let t: TestApp;
+let auto: { store: Store; country: string };
+let manual: { store: Store; country: string };
+let shopKey: { id: string; secret: string };
+
+beforeAll(async () => {
+  t = await startTestApp();
+  const a = freshCountry();
+  const m = freshCountry();
+  auto = { country: a, store: await createStore(t, { country: a, prices: [2500], stock: 1000 }) };
+  manual = { country: m, store: await createStore(t, { country: m, prices: [1800], stock: 1000, capture: 'manual' }) };
+  shopKey = await t.modules.developers.keys.create('test', ulidIds(), { type: 'publishable' });
+});
+afterAll(() => t.close());
+
+const money = (method: string, url: string, body?: unknown) => t.call(method, url, { body, headers: { 'idempotency-key': crypto.randomUUID() } });
+const typesOf = (events: readonly EventEnvelope[]) => events.map((e) => e.type);
+/** Events about anything that belongs to this cart: the cart itself, its order, its payments. */
+const cartEvents = async (cartId: string) => (await eventsOf(t)).filter((e) => e.data.object.id === cartId || e.data.object.cart_id === cartId);
+
+async function placeOrder(where = auto, token = 'tok_visa') {
+  const cartId = await readyCart(t, where.store, { country: where.country });
+  const res = await checkout(t, cartId, token);
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json<{ id: string; status: string; payment_id: string; cart_id: string; totals: { total: number } }>();
+}
+
+/** A ready cart created with this metadata and these headers (a storefront's landing page passes its campaign along). */
+async function campaignCart(metadata: Record<string, string> | undefined, headers: Record<string, string> = {}): Promise<string> {
+  const created = await t.call('POST', '/v1/carts', { key: t.keys.publishable, headers, body: { region_id: auto.store.regionId, items: [{ sku: auto.store.skus[0]!, quantity: 1 }], ...(metadata ? { metadata } : {}) } });
+  expect(created.statusCode, created.body).toBe(201);
+  const id = created.json<{ id: string }>().id;
+  for (const [method, url, body] of [
+    ['PATCH', `/v1/carts/${id}`, { email: 'ada@example.com', shipping_address: { ...ADDRESS, country: auto.country } }],
+    ['POST', `/v1/carts/${id}/shipping`, { option_id: auto.store.flatId }],
+  ] as const) {
+    const res = await t.call(method, url, { key: t.keys.publishable, body });
+    expect(res.statusCode, res.body).toBe(200);
+  }
+  return id;
+}
+
+/** The test database, logging each round trip: a statement's name (numbered names without their number, else its start), BEGIN and END. */
+function counting(): { db: EnvDb; log: string[] } {
+  const inner = t.db.forEnv('test');
+  const log: string[] = [];
+  const wrap = (q: Queryable): Queryable => ({
+    query: (sql, params, name) => (log.push(name?.replace(/_\d+$/, '') ?? sql.trim().slice(0, 30)), q.query(sql, params, name)),
+    afterCommit: (fn) => q.afterCommit(fn),
+  });
+  const outside = wrap(inner);
+  const db: EnvDb = {
+    env: inner.env,
+    query: (sql, params, name) => outside.query(sql, params, name),
+    afterCommit: (fn) => inner.afterCommit(fn),
+    transaction: async (fn) => {
+      log.push('BEGIN');
+      try {
+        return await inner.transaction((tx) => fn(wrap(tx)));
+      } finally {
+        log.push('END');
+      }
+    },
+  };
+  return { db, log };
+}
+
+describe('commerce events', () => {
+  it('costs a checkout one round trip more, in its final transaction; the sale announces itself in the statement that records it', async () => {
+    const cartId = await readyCart(t, auto.store, { country: auto.country });
+    const { db, log } = counting();
+    const ctx: ServiceContext = { env: 'test', db, actor: null, requestId: 'req_roundtrips', idempotencyKey: 'roundtrips', now: () => new Date(), ids: ulidIds() };
+    await t.modules.checkout.checkout.checkout(ctx, cartId, { payment: { token: 'tok_visa' } });
+    // before events: the same, without `events_emit`
+    expect(log).toEqual([
+      'carts_claim',
+      'catalog_purchasable_variants',
+      'inventory_reserve_single_line',
+      'payments_insert_with_attempt',
+      'payments_settle', // writes payment.captured too
+      'BEGIN',
+      'orders_insert_with_lines',
+      'inventory_reservation_lock_with_lines',
+      'inventory_settle_reservations',
+      'payments_attach_order',
+      'carts_update',
+      'events_emit', // order.created, order.paid and cart.checked_out
+      'END',
+    ]);
+    expect(typesOf(await cartEvents(cartId))).toEqual(['payment.captured', 'order.created', 'order.paid', 'cart.checked_out']);
+  });
+
+  it('a guest checkout writes order.created, order.paid, cart.checked_out and payment.captured once, with the request that caused them', async () => {
+    const cartId = await readyCart(t, auto.store, { country: auto.country, key: shopKey.secret });
+    const idempotencyKey = `checkout-${cartId}`;
+    const res = await t.call('POST', `/v1/carts/${cartId}/checkout`, {
+      key: shopKey.secret,
+      body: { payment: { token: 'tok_visa' } },
+      headers: { 'idempotency-key': idempotencyKey, 'x-request-id': `req-events-${cartId}` },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const order = res.json();
+
+    const events = await cartEvents(cartId);
+    expect(typesOf(events)).toEqual(['payment.captured', 'order.created', 'order.paid', 'cart.checked_out']);
+    for (const e of events) {
+      expect(e.environment).toBe('test');
+      expect(e.context).toMatchObject({ request_id: `req-events-${cartId}`, idempotency_key: idempotencyKey, actor: { type: 'api_key', id: shopKey.id } });
+    }
+    const [captured, created, paid, checkedOut] = events;
+    // each object is what the API shows: the order as GET shows it, the cart completed as this order
+    expect(created!.data.object).toEqual((await t.call('GET', `/v1/orders/${order.id}`)).json());
+    expect(paid!.data.object).toEqual(created!.data.object);
+    expect(checkedOut!.data.object).toEqual((await t.call('GET', `/v1/carts/${cartId}`)).json());
+    expect(checkedOut!.data.object).toMatchObject({ object: 'cart', status: 'completed', order_id: order.id });
+    // the payment as its sale left it, before the order's transaction linked it
+    expect(captured!.data.object).toMatchObject({ object: 'payment', id: order.payment_id, status: 'succeeded', amount_captured: order.totals.total, cart_id: cartId, order_id: null });
+
+    // a replay of the same request answers from the stored response and writes nothing
+    const replay = await t.call('POST', `/v1/carts/${cartId}/checkout`, { key: shopKey.secret, body: { payment: { token: 'tok_visa' } }, headers: { 'idempotency-key': idempotencyKey } });
+    expect(replay.json().id).toBe(order.id);
+    expect(await cartEvents(cartId)).toHaveLength(4);
+  });
+
+  it('a declined checkout writes payment.failed and no order or cart event', async () => {
+    const cartId = await readyCart(t, auto.store, { country: auto.country });
+    const res = await checkout(t, cartId, 'tok_decline');
+    expect(res.statusCode).toBe(402);
+    const events = await cartEvents(cartId);
+    expect(typesOf(events)).toEqual(['payment.failed']);
+    expect(events[0]!.data.object).toMatchObject({ status: 'requires_payment_method', last_decline_code: 'card_declined', order_id: null });
+    expect(events[0]!.data.object).toEqual((await t.call('GET', `/v1/payments/${events[0]!.data.object.id as string}`)).json());
+
+    // the same cart checked out again with a good card: now the order's events, once
+    expect((await checkout(t, cartId)).statusCode).toBe(201);
+    expect(typesOf(await cartEvents(cartId))).toEqual(['payment.failed', 'payment.captured', 'order.created', 'order.paid', 'cart.checked_out']);
+  });
+
+  it('a concurrent double submit gives one order.created', async () => {
+    const cartId = await readyCart(t, auto.store, { country: auto.country });
+    const results = await Promise.all([checkout(t, cartId), checkout(t, cartId)]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+    const events = await cartEvents(cartId);
+    expect(typesOf(events).filter((type) => type === 'order.created')).toHaveLength(1);
+    expect(typesOf(events).filter((type) => type === 'payment.captured')).toHaveLength(1);
+  });
+
+  it('manual capture: payment.authorized at checkout, then order.paid and payment.captured on capture', async () => {
+    const order = await placeOrder(manual);
+    expect(order.status).toBe('pending');
+    expect(typesOf(await cartEvents(order.cart_id))).toEqual(['payment.authorized', 'order.created', 'cart.checked_out']);
+
+    const res = await money('POST', `/v1/orders/${order.id}/capture`);
+    expect(res.statusCode, res.body).toBe(200);
+    const later = (await cartEvents(order.cart_id)).slice(3);
+    expect(typesOf(later)).toEqual(['payment.captured', 'order.paid']);
+    const [captured, paid] = later;
+    expect(captured!.data.object).toEqual((await t.call('GET', `/v1/payments/${order.payment_id}`)).json());
+    expect(paid!.data.object).toEqual(res.json());
+    expect(paid!.data.previous_attributes).toEqual({ status: 'pending' });
+    expect(paid!.context.request_id).toBe(res.headers['x-request-id']);
+  });
+
+  it('cancel: order.canceled and payment.canceled', async () => {
+    const order = await placeOrder(manual);
+    const res = await money('POST', `/v1/orders/${order.id}/cancel`);
+    expect(res.statusCode, res.body).toBe(200);
+    const later = (await cartEvents(order.cart_id)).slice(3);
+    expect(typesOf(later)).toEqual(['payment.canceled', 'order.canceled']);
+    expect(later[0]!.data.object).toMatchObject({ id: order.payment_id, status: 'canceled' });
+    expect(later[1]!.data.object).toEqual(res.json());
+    expect(later[1]!.data.previous_attributes).toEqual({ status: 'pending', canceled_at: null });
+
+    // a cancel refused (already canceled) writes nothing
+    expect((await money('POST', `/v1/orders/${order.id}/cancel`)).statusCode).toBe(409);
+    expect(await cartEvents(order.cart_id)).toHaveLength(5);
+  });
+
+  it('each refund writes order.refunded (with the amount it moved) and payment.refunded', async () => {
+    const order = await placeOrder();
+    const total = order.totals.total;
+    const first = await money('POST', `/v1/orders/${order.id}/refunds`, { amount: 1000 });
+    expect(first.statusCode, first.body).toBe(201);
+    const rest = await money('POST', `/v1/orders/${order.id}/refunds`, {});
+    expect(rest.statusCode, rest.body).toBe(201);
+
+    const refunds = (await cartEvents(order.cart_id)).slice(4);
+    expect(typesOf(refunds)).toEqual(['payment.refunded', 'order.refunded', 'payment.refunded', 'order.refunded']);
+    const [pay1, order1, pay2, order2] = refunds;
+    expect(order1!.data.object).toEqual(first.json().order);
+    expect(order1!.data.previous_attributes).toEqual({ amount_refunded: 0 });
+    expect(order2!.data.object).toEqual(rest.json().order);
+    expect(order2!.data.object).toMatchObject({ status: 'refunded', amount_refunded: total });
+    expect(order2!.data.previous_attributes).toEqual({ amount_refunded: 1000, status: 'paid' });
+    expect(pay1!.data.object).toMatchObject({ id: order.payment_id, amount_refunded: 1000 });
+    expect(pay1!.data.previous_attributes).toEqual({ amount_refunded: 0 });
+    expect(pay2!.data.object).toMatchObject({ amount_refunded: total });
+    expect(pay2!.data.previous_attributes).toEqual({ amount_refunded: 1000 });
+  });
+
+  it('a refund the processor could not take writes no refund event', async () => {
+    const order = await placeOrder();
+    const simpay = emulatorControl(t.emulators.simpay);
+    await simpay.outage(true);
+    try {
+      expect((await money('POST', `/v1/orders/${order.id}/refunds`, { amount: 500 })).statusCode).toBeGreaterThanOrEqual(500);
+    } finally {
+      await simpay.outage(false);
+    }
+    expect(typesOf(await cartEvents(order.cart_id))).not.toContain('order.refunded');
+    expect(typesOf(await cartEvents(order.cart_id))).not.toContain('payment.refunded');
+  });
+
+  it("order events carry the cart's utm_* metadata as their campaign", async () => {
+    const cartId = await campaignCart({ utm_source: 'newsletter', utm_campaign: 'spring', gift_note: 'not a label' });
+    const res = await checkout(t, cartId, 'tok_visa', { key: t.keys.publishable });
+    expect(res.statusCode, res.body).toBe(201);
+    const events = await cartEvents(cartId);
+    const created = events.find((e) => e.type === 'order.created')!;
+    expect(created.context.campaign).toEqual({ utm_source: 'newsletter', utm_campaign: 'spring' });
+    expect(events.find((e) => e.type === 'order.paid')!.context.campaign).toEqual({ utm_source: 'newsletter', utm_campaign: 'spring' });
+
+    // and still on a refund days later, from a request with no campaign of its own
+    expect((await money('POST', `/v1/orders/${res.json().id}/refunds`, { amount: 100 })).statusCode).toBe(201);
+    const refunded = (await cartEvents(cartId)).find((e) => e.type === 'order.refunded')!;
+    expect(refunded.context.campaign).toEqual({ utm_source: 'newsletter', utm_campaign: 'spring' });
+  });
+
+  it('a Tessera-Campaign header on cart creation is kept on the cart and reaches the order events; the body’s own keys win', async () => {
+    const cartId = await campaignCart({ utm_medium: 'social' }, { 'tessera-campaign': 'utm_campaign=summer; utm_medium=email' });
+    const cart = (await t.call('GET', `/v1/carts/${cartId}`, { key: t.keys.publishable })).json();
+    expect(cart.metadata).toEqual({ utm_campaign: 'summer', utm_medium: 'social' });
+
+    const res = await checkout(t, cartId); // no header on the checkout itself
+    expect(res.statusCode, res.body).toBe(201);
+    const created = (await cartEvents(cartId)).find((e) => e.type === 'order.created')!;
+    expect(created.context.campaign).toEqual({ utm_campaign: 'summer', utm_medium: 'social' });
+  });
+
+  it("a Tessera-Campaign header on the checkout labels its events; the cart's own labels win over it", async () => {
+    const plain = await campaignCart(undefined);
+    expect((await t.call('POST', `/v1/carts/${plain}/checkout`, { key: t.keys.publishable, body: { payment: { token: 'tok_visa' } }, headers: { 'idempotency-key': crypto.randomUUID(), 'tessera-campaign': 'fall' } })).statusCode).toBe(201);
+    for (const e of await cartEvents(plain)) expect(e.context.campaign, e.type).toEqual({ utm_campaign: 'fall' });
+
+    const labelled = await campaignCart({ utm_campaign: 'spring' });
+    expect((await t.call('POST', `/v1/carts/${labelled}/checkout`, { key: t.keys.publishable, body: { payment: { token: 'tok_visa' } }, headers: { 'idempotency-key': crypto.randomUUID(), 'tessera-campaign': 'fall' } })).statusCode).toBe(201);
+    const events = await cartEvents(labelled);
+    expect(events.find((e) => e.type === 'order.created')!.context.campaign).toEqual({ utm_campaign: 'spring' });
+    expect(events.find((e) => e.type === 'cart.checked_out')!.context.campaign).toEqual({ utm_campaign: 'fall' });
+  });
+
+  it('a reconciliation run with findings writes reconciliation_run.completed; one without writes nothing', async () => {
+    const clean = await t.call('POST', '/v1/reconciliation/runs', { body: {} });
+    expect(clean.statusCode, clean.body).toBe(201);
+    expect(clean.json().findings).toEqual([]);
+    expect(await eventsOf(t, ['reconciliation_run.*'])).toEqual([]);
+
+    await emulatorControl(t.emulators.simpay).tamper({ kind: 'extra', amount_captured: 4242, currency: 'USD' });
+    const run = await t.call('POST', '/v1/reconciliation/runs', { body: {} });
+    expect(run.statusCode, run.body).toBe(201);
+    const events = await eventsOf(t, ['reconciliation_run.*']);
+    expect(typesOf(events)).toEqual(['reconciliation_run.completed']);
+    expect(events[0]!.data.object).toEqual(run.json());
+    expect(events[0]!.data.object).toMatchObject({ id: run.json().id, summary: { missing: 0, extra: 1, amount_mismatch: 0 } });
+  });
+});
