@@ -122,7 +122,9 @@ describe('tessera serve on the embedded database', { timeout: 120_000 }, () => {
     try {
       const ms = await waitHealthy(port, 30_000);
       console.log(`restart to healthy /healthz: ${ms} ms`);
-      expect(ms).toBeLessThan(5_000); // about a second on an idle machine; generous for a loaded CI
+      // about a second on an idle machine; the bound only catches a restart that re-seeds or hangs
+      // (benchmarks, not tests, measure speed: a loaded 2-core CI run has taken over 5 s)
+      expect(ms).toBeLessThan(15_000);
       for (const key of [adminKey, secret]) {
         const res = await fetch(`http://127.0.0.1:${port}/v1/api_keys`, { headers: { authorization: `Bearer ${key}` } });
         expect(res.status).toBe(200);

@@ -96,6 +96,20 @@ describe('traces', () => {
     expect(db.every((s) => s.parentSpanContext?.spanId === server!.spanContext().spanId)).toBe(true);
   });
 
+  it("dispatching a request's events runs in a span linked to the request's span", async () => {
+    const p = await createProduct(t);
+    await t.modules.dispatcher.drain();
+    exporter.reset();
+    await t.call('PATCH', `/v1/products/${p.id}`, { body: { title: 'Linked' } });
+    const server = exporter.getFinishedSpans().find((s) => s.name === 'PATCH /v1/products/:id')!;
+    await t.modules.dispatcher.drain();
+    const dispatch = exporter.getFinishedSpans().find((s) => s.name === 'event product.updated');
+    expect(dispatch).toBeDefined();
+    expect(dispatch!.spanContext().traceId).not.toBe(server.spanContext().traceId); // its own trace (a root)
+    expect(dispatch!.links.map((l) => l.context.spanId)).toEqual([server.spanContext().spanId]);
+    expect(dispatch!.links[0]!.context.traceId).toBe(server.spanContext().traceId);
+  });
+
   it('a 4xx leaves the server span status unset (only a 5xx is an error)', async () => {
     exporter.reset();
     await t.call('GET', '/v1/products/prod_nope');

@@ -178,4 +178,19 @@ describe('delivery', () => {
     expect(await deliveries(ep.id)).toHaveLength(1);
     expect(receiver.received).toHaveLength(1);
   });
+
+  it('exposes deliveries by outcome, attempts per endpoint, queue depth, delay and how long endpoints have failed', async () => {
+    const ep = await endpoint(['order.*']);
+    receiver.answer(() => ({ status: 500 }));
+    await happen({ type: 'order.created', object: { id: 'ord_metrics' } });
+    const text = await t.metrics.registry.metrics();
+    expect(text).toMatch(/tessera_webhook_deliveries_total\{outcome="succeeded"\} [1-9]/);
+    expect(text).toMatch(/tessera_webhook_deliveries_total\{outcome="retrying"\} [1-9]/);
+    expect(text).toContain(`tessera_webhook_attempts_total{endpoint="${ep.id}",result="failure"} 1`);
+    expect(text).toMatch(/tessera_webhook_queue_depth\{environment="test"\} [1-9]/);
+    expect(text).toMatch(/tessera_webhook_delivery_delay_seconds_count [1-9]/);
+    expect(text).toContain(`tessera_webhook_endpoint_failing_seconds{environment="test",endpoint="${ep.id}"} 0`);
+    expect(text).toMatch(/tessera_outbox_depth\{environment="test"\} 0/);
+    expect(text).toMatch(/tessera_events_dispatched_total\{outcome="ok"\} [1-9]/);
+  });
 });

@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ulidIds } from '../src/platform/crypto/ids.js';
+import { purgeEvents } from '../src/platform/events/events.repo.js';
 import { emit, type NewEvent } from '../src/platform/events/outbox.js';
 import { jobContext } from '../src/platform/http/module.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
@@ -171,5 +172,17 @@ describe('events API', () => {
     expect((await t.call('GET', '/v1/events/evt_missing')).statusCode).toBe(404);
     // environments are separate
     expect((await t.call('GET', `/v1/events/${written[1]!.id}`, { key: t.keys.liveSecret })).statusCode).toBe(404);
+  });
+
+  it('the retention job deletes events past retention, but never one still waiting in the outbox', async () => {
+    const [old] = await happen({ type: 'order.created', object: { id: 'ord_old' } });
+    const ctx = jobContext({ db: t.db, ids, now: clock.now }, 'test');
+    const [waiting] = await ctx.db.transaction((tx) => emit(tx, ctx, { type: 'order.created', object: { id: 'ord_waiting' } }));
+    clock.advance(31 * 86_400_000);
+    const before = new Date(clock.now().getTime() - 30 * 86_400_000);
+    expect(await purgeEvents(t.db.forEnv('test'), before, 10_000)).toBeGreaterThan(0);
+    expect((await t.call('GET', `/v1/events/${old!.id}`)).statusCode).toBe(404);
+    expect((await t.call('GET', `/v1/events/${waiting!.id}`)).statusCode).toBe(200);
+    await t.modules.dispatcher.drain();
   });
 });

@@ -89,6 +89,9 @@ describe('several processes', () => {
     }
     const doomed = start('worker');
     start('worker');
+    // slow answers keep deliveries in flight, so the kill below interrupts some mid-request
+    receiverA.answer(() => ({ status: 200, delayMs: 150 }));
+    receiverB.answer(() => ({ status: 200, delayMs: 150 }));
 
     const made: string[] = [];
     const create = async (i: number) => {
