@@ -66,6 +66,7 @@ export class DeliveryWorker {
       signingSecrets(db, [...new Set(claimed.map((d) => d.endpoint_id))], now),
     ]);
     const eventById = new Map(events.map((e) => [e.id, e]));
+    const bodies = new Map(events.map((e) => [e.id, deliveryBody(e)])); // once per event, not per endpoint
     const records: deliveries.AttemptRecord[] = [];
     const effects = new Map<string, EndpointEffect>();
     const exhausted: deliveries.ClaimedDelivery[] = [];
@@ -77,7 +78,7 @@ export class DeliveryWorker {
       if (d.endpoint_status !== 'enabled') result = { status: null, latencyMs: 0, retryAfter: undefined, error: 'endpoint disabled' };
       else if (!event) result = { status: null, latencyMs: 0, retryAfter: undefined, error: 'event no longer retained' };
       else {
-        const body = deliveryBody(event);
+        const body = bodies.get(event.id) ?? deliveryBody(event);
         const at = this.deps.now();
         result = await send(
           d.url,

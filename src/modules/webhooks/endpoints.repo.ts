@@ -81,12 +81,12 @@ export async function rotateSecret(tx: Queryable, endpointId: string, secret: st
   );
 }
 
-/** The endpoints' health after a pass of attempts: successes clear `failing_since`, failures start it. */
+/** The endpoints' health after a pass of attempts: successes clear `failing_since`, failures start it (rows already so are left alone). */
 export async function recordHealth(db: Queryable, healthy: readonly string[], failing: readonly string[], now: Date): Promise<void> {
   if (!healthy.length && !failing.length) return;
   await db.query(
     `UPDATE webhook_endpoints SET failing_since = CASE WHEN id = ANY($1::text[]) THEN NULL ELSE coalesce(failing_since, $3) END
-     WHERE id = ANY($1::text[]) OR (id = ANY($2::text[]) AND failing_since IS NULL)`,
+     WHERE (id = ANY($1::text[]) AND failing_since IS NOT NULL) OR (id = ANY($2::text[]) AND failing_since IS NULL)`,
     [healthy, failing, now],
     'webhooks_record_health',
   );

@@ -18,10 +18,12 @@ export interface SendResult {
   error: string | null;
 }
 
-// Keep-alive pools: a busy endpoint gets many deliveries a second, each a new TLS handshake otherwise.
+// Keep-alive pools: a busy endpoint gets many deliveries a second, each a new TLS handshake
+// otherwise. As many idle sockets are kept as may be busy, so a pass's connections are reused by
+// the next instead of closed and opened again.
 const agents = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16 }),
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 64 }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 64 }),
 };
 
 /**

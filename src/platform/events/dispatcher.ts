@@ -9,13 +9,13 @@ import { findEvents } from './events.repo.js';
 import { onEventsWritten, type EventEnvelope } from './outbox.js';
 
 /**
- * A consumer of events. It runs inside the transaction that takes the event off the outbox, so
- * what it writes commits exactly when the event counts as handed over. It may still see an event
- * twice (a transaction that committed its work but whose commit reply was lost is retried), so
- * it must be idempotent on `event.id`. Work outside the database (a message published elsewhere)
- * is at least once.
+ * A consumer of events, given a batch at a time (in the order they were written). It runs inside
+ * the transaction that takes the events off the outbox, so what it writes commits exactly when
+ * they count as handed over. It may still see an event twice (a transaction that committed its
+ * work but whose commit reply was lost is retried), so it must be idempotent on the event id.
+ * Work outside the database (a message published elsewhere) is at least once.
  */
-export type Subscriber = (tx: Queryable, event: EventEnvelope, ctx: ServiceContext) => Promise<void>;
+export type Subscriber = (tx: Queryable, events: readonly EventEnvelope[], ctx: ServiceContext) => Promise<void>;
 
 export interface DispatcherOptions {
   /** Outbox rows claimed per transaction. */
@@ -91,7 +91,7 @@ export class Dispatcher {
     try {
       return await db.transaction(async (tx) => {
         const claimed = await this.claim(tx, env, this.options.batchSize);
-        for (const e of claimed) await this.deliver(tx, env, e);
+        if (claimed.length) await this.deliver(tx, env, claimed);
         return claimed.length;
       });
     } catch (err) {
@@ -115,7 +115,7 @@ export class Dispatcher {
         const [one] = await this.claimWithAttempts(tx, env, 1);
         if (!one) return 'empty' as const;
         taken = one;
-        await this.deliver(tx, env, one.event);
+        await this.deliver(tx, env, [one.event]);
         return 'ok' as const;
       });
     } catch (err) {
@@ -123,12 +123,17 @@ export class Dispatcher {
       const attempts = taken.attempts + 1;
       this.dispatched.inc({ outcome: 'failed' });
       this.deps.logger.error({ err, event_id: taken.event.id, type: taken.event.type, attempts }, 'event subscriber failed; will retry');
-      await db.query('INSERT INTO outbox (event_id, available_at, attempts, last_error) VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING', [
-        taken.event.id,
-        new Date(this.deps.now().getTime() + retryDelayMs(attempts)),
-        attempts,
-        String(err instanceof Error ? err.message : err).slice(0, 500),
-      ]);
+      // the failed transaction put the row back (its DELETE rolled back): push it into the future
+      await db.query(
+        `INSERT INTO outbox (event_id, available_at, attempts, last_error) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (event_id) DO UPDATE SET available_at = EXCLUDED.available_at, attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error`,
+        [
+          taken.event.id,
+          new Date(this.deps.now().getTime() + retryDelayMs(attempts)),
+          attempts,
+          String(err instanceof Error ? err.message : err).slice(0, 500),
+        ],
+      );
       return 'failed';
     }
   }
@@ -145,13 +150,15 @@ export class Dispatcher {
     return events.map((event) => ({ event, attempts: attempts.get(event.id) ?? 0 }));
   }
 
-  private async deliver(tx: Queryable, env: Environment, event: EventEnvelope): Promise<void> {
-    await withLinkedSpan(`event ${event.type}`, event.context.traceparent, { 'tessera.event.id': event.id, 'tessera.event.type': event.type }, async () => {
+  private async deliver(tx: Queryable, env: Environment, events: readonly EventEnvelope[]): Promise<void> {
+    const parents = events.map((e) => e.context.traceparent);
+    await withLinkedSpan('events.dispatch', parents, { 'tessera.events.count': events.length, 'tessera.environment': env }, async () => {
       const ctx = this.context(env);
-      for (const s of this.subscribers) await s.fn(tx, event, ctx);
+      for (const s of this.subscribers) await s.fn(tx, events, ctx);
     });
-    this.dispatched.inc({ outcome: 'ok' });
-    this.lag.observe(Math.max(0, (Date.now() - event.created_at.getTime()) / 1000));
+    const now = Date.now();
+    this.dispatched.inc({ outcome: 'ok' }, events.length);
+    for (const e of events) this.lag.observe(Math.max(0, (now - e.created_at.getTime()) / 1000));
   }
 
   /** Dispatches until no event is due in any environment (tests, and `drain` on shutdown). */

@@ -42,11 +42,10 @@ export class NatsSink {
     return this.connecting;
   }
 
-  /** The dispatcher subscriber: a failed publish fails the event, which the dispatcher retries. */
-  readonly subscriber: Subscriber = async (_tx, event) => {
+  /** The dispatcher subscriber: a failed publish fails the batch, which the dispatcher retries event by event. */
+  readonly subscriber: Subscriber = async (_tx, events) => {
     const { js } = await this.client();
-    const body = JSON.stringify({ ...event, created_at: event.created_at.toISOString() });
-    await js.publish(subjectOf(event), body, { msgID: event.id });
+    await Promise.all(events.map((e) => js.publish(subjectOf(e), JSON.stringify({ ...e, created_at: e.created_at.toISOString() }), { msgID: e.id })));
   };
 
   async close(): Promise<void> {

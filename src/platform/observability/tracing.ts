@@ -111,14 +111,16 @@ export function runInTrace(t: RequestTrace, fn: () => void): void {
 }
 
 /**
- * Runs background work for something a request started (an event, a delivery): a new root span,
- * linked to the request's span named by `traceparent`, so a trace viewer leads from one to the
- * other. Without tracing, just runs `fn`.
+ * Runs background work for things requests started (events, deliveries): a new root span, linked
+ * to each request's span named by `traceparents`, so a trace viewer leads from a request to the
+ * work it caused. Without tracing, just runs `fn`.
  */
-export async function withLinkedSpan<T>(name: string, traceparent: string | null, attributes: Attributes, fn: () => Promise<T>): Promise<T> {
+export async function withLinkedSpan<T>(name: string, traceparents: readonly (string | null)[], attributes: Attributes, fn: () => Promise<T>): Promise<T> {
   if (!tracer) return fn();
-  const m = traceparent ? TRACEPARENT.exec(traceparent) : null;
-  const links = m ? [{ context: { traceId: m[1]!, spanId: m[2]!, traceFlags: Number.parseInt(m[3]!, 16), isRemote: true } }] : [];
+  const links = traceparents.flatMap((tp) => {
+    const m = tp ? TRACEPARENT.exec(tp) : null;
+    return m ? [{ context: { traceId: m[1]!, spanId: m[2]!, traceFlags: Number.parseInt(m[3]!, 16), isRemote: true } }] : [];
+  });
   return tracer.startActiveSpan(name, { attributes, links, kind: SpanKind.CONSUMER, root: true }, ROOT_CONTEXT, async (span) => {
     try {
       return await fn();
