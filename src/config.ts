@@ -33,7 +33,7 @@ export interface Config {
   /** An open cart with items untouched this long counts as abandoned (once) in the metrics. */
   cartAbandonAfterSeconds: number;
   /** The outbox dispatcher and event retention; `natsUrl` also streams every event to NATS JetStream. */
-  events: { batchSize: number; pollMs: number; retentionDays: number; natsUrl: string | undefined; natsStream: string };
+  events: { batchSize: number; pollMs: number; lingerMs: number; retentionDays: number; natsUrl: string | undefined; natsStream: string };
   /** Outbound webhook delivery. */
   webhooks: WebhooksConfig;
 }
@@ -175,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     events: {
       batchSize: int(env, 'TESSERA_EVENTS_BATCH_SIZE', 200, 1),
       pollMs: int(env, 'TESSERA_EVENTS_POLL_MS', 200, 10),
+      lingerMs: int(env, 'TESSERA_EVENTS_LINGER_MS', 50, 0),
       retentionDays: int(env, 'TESSERA_EVENT_RETENTION_DAYS', 30, 1),
       natsUrl: env.NATS_URL || undefined,
       natsStream: env.TESSERA_NATS_STREAM || 'TESSERA_EVENTS',

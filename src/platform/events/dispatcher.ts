@@ -5,7 +5,7 @@ import type { IdGenerator } from '../crypto/ids.js';
 import type { ServiceContext } from '../http/context.js';
 import { PollingLoop } from '../jobs/loop.js';
 import { withLinkedSpan } from '../observability/tracing.js';
-import { findEvents } from './events.repo.js';
+import { toEnvelope, type EventRow } from './events.repo.js';
 import { onEventsWritten, type EventEnvelope } from './outbox.js';
 
 /**
@@ -22,6 +22,8 @@ export interface DispatcherOptions {
   batchSize: number;
   /** How often an idle dispatcher looks for events written by other processes. */
   pollMs: number;
+  /** After this process writes events, wait this long so a burst is dispatched in one batch. */
+  lingerMs: number;
 }
 
 /** Back-off after a subscriber failed on an event: 1 s, 2 s, 4 s, … up to 5 minutes. */
@@ -29,9 +31,13 @@ export function retryDelayMs(attempts: number): number {
   return Math.min(300_000, 1000 * 2 ** Math.max(0, attempts - 1));
 }
 
-const CLAIM = `DELETE FROM outbox WHERE event_id IN (
-  SELECT event_id FROM outbox WHERE available_at <= $1 ORDER BY available_at, event_id LIMIT $2 FOR UPDATE SKIP LOCKED
-) RETURNING event_id, attempts`;
+// Claims and reads in one round trip.
+const CLAIM = `WITH claimed AS (
+  DELETE FROM outbox WHERE event_id IN (
+    SELECT event_id FROM outbox WHERE available_at <= $1 ORDER BY available_at, event_id LIMIT $2 FOR UPDATE SKIP LOCKED
+  ) RETURNING event_id, attempts
+)
+SELECT e.id, e.type, e.created_at, e.data, e.context, c.attempts FROM claimed c JOIN events e ON e.id = c.event_id ORDER BY e.id`;
 
 /**
  * Hands outbox events to the registered subscribers, in every environment. Claims use
@@ -143,11 +149,8 @@ export class Dispatcher {
   }
 
   private async claimWithAttempts(tx: Queryable, env: Environment, limit: number): Promise<{ event: EventEnvelope; attempts: number }[]> {
-    const { rows } = await tx.query<{ event_id: string; attempts: number }>(CLAIM, [this.deps.now(), limit], 'events_claim');
-    if (!rows.length) return [];
-    const attempts = new Map(rows.map((r) => [r.event_id, r.attempts]));
-    const events = await findEvents(tx, env, [...attempts.keys()]);
-    return events.map((event) => ({ event, attempts: attempts.get(event.id) ?? 0 }));
+    const { rows } = await tx.query<EventRow & { attempts: number }>(CLAIM, [this.deps.now(), limit], 'events_claim');
+    return rows.map(({ attempts, ...row }) => ({ event: toEnvelope(env, row), attempts }));
   }
 
   private async deliver(tx: Queryable, env: Environment, events: readonly EventEnvelope[]): Promise<void> {
@@ -168,11 +171,31 @@ export class Dispatcher {
     return total;
   }
 
-  /** Starts dispatching in the background: at once when this process writes events, else every `pollMs`. */
+  /**
+   * Starts dispatching in the background: soon after this process commits events (waiting
+   * `lingerMs` so a burst of commits makes one batch, not one transaction each), and every
+   * `pollMs` for events other processes wrote.
+   */
   start(): void {
     if (this.loop) return;
-    const loop = new PollingLoop('events.dispatch', () => this.runAll(), this.options.pollMs, this.deps.logger);
-    this.unsubscribe = onEventsWritten(() => loop.wake());
+    // go straight on only after a full batch (a backlog); otherwise wait for a wake or the poll
+    const pass = async () => {
+      let full = 0;
+      for (const env of ENVIRONMENTS) if ((await this.runOnce(env)) >= this.options.batchSize) full++;
+      return full;
+    };
+    const loop = new PollingLoop('events.dispatch', pass, this.options.pollMs, this.deps.logger);
+    let lingering: NodeJS.Timeout | undefined;
+    const off = onEventsWritten(() => {
+      lingering ??= setTimeout(() => {
+        lingering = undefined;
+        loop.wake();
+      }, this.options.lingerMs);
+    });
+    this.unsubscribe = () => {
+      off();
+      clearTimeout(lingering);
+    };
     this.loop = loop;
     loop.start();
   }

@@ -1,7 +1,7 @@
 import type { Environment, Queryable } from '../db/database.js';
 import type { EventContext, EventEnvelope } from './outbox.js';
 
-interface EventRow {
+export interface EventRow {
   id: string;
   type: string;
   created_at: Date;
@@ -9,7 +9,7 @@ interface EventRow {
   context: EventContext;
 }
 
-function toEnvelope(env: Environment, r: EventRow): EventEnvelope {
+export function toEnvelope(env: Environment, r: EventRow): EventEnvelope {
   return { id: r.id, object: 'event', type: r.type, created_at: r.created_at, environment: env, data: r.data, context: r.context };
 }
 
