@@ -6,10 +6,9 @@
 // Prints orders/s and p50/p95/p99 per step and per flow. See bench/README.md.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { sleep } from './proc.js';
 import { fmtInt, fmtNum, median, table } from './report.js';
-import { STEPS, client, machine, measure, prepare, startTessera } from './storefront.js';
+import { STEPS, benchOptions, client, machine, measure, prepare, startTessera } from './storefront.js';
 
 const USAGE = `Usage: node bench/checkout.js [options]    (or: npm run bench:checkout -- [options])
 
@@ -28,42 +27,12 @@ const USAGE = `Usage: node bench/checkout.js [options]    (or: npm run bench:che
   -h, --help`;
 
 function options() {
-  const { values } = parseArgs({
-    options: {
-      workers: { type: 'string', default: '1,10,32' },
-      duration: { type: 'string', default: '15' },
-      warmup: { type: 'string', default: '3' },
-      repeat: { type: 'string', default: '1' },
-      skus: { type: 'string', default: '50' },
-      products: { type: 'string', default: '1000' },
-      'pg-url': { type: 'string' },
-      'skip-embedded': { type: 'boolean', default: false },
-      'log-level': { type: 'string', default: 'info' },
-      'cpu-prof': { type: 'boolean', default: false },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+  const { values, common } = benchOptions('checkout', USAGE, {
+    workers: { type: 'string', default: '1,10,32' },
+    duration: { type: 'string', default: '15' },
+    repeat: { type: 'string', default: '1' },
   });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  const pgUrl = values['pg-url'] ?? process.env.BENCH_DATABASE_URL ?? null;
-  const backends = [...(values['skip-embedded'] ? [] : ['embedded']), ...(pgUrl ? ['pg'] : [])];
-  if (!backends.length) throw new Error('nothing to run: --skip-embedded without --pg-url');
-  return {
-    workers: values.workers.split(',').map(Number),
-    duration: Number(values.duration),
-    warmup: Number(values.warmup),
-    repeat: Number(values.repeat),
-    skus: Number(values.skus),
-    products: Number(values.products),
-    pgUrl,
-    backends,
-    logLevel: values['log-level'],
-    cpuProf: values['cpu-prof'],
-    out: values.out ?? path.join('bench', 'results', `checkout-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
-  };
+  return { ...common, workers: values.workers.split(',').map(Number), duration: Number(values.duration), repeat: Number(values.repeat) };
 }
 
 async function main() {

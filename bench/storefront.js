@@ -1,4 +1,4 @@
-/* global Buffer, URL, process */ // Node globals (the lint config declares none for plain JS)
+/* global Buffer, URL, console, process */ // Node globals (the lint config declares none for plain JS)
 // What the storefront benchmarks share (bench/checkout.js, bench/webhooks.js): a JSON client over
 // node:http, the guest checkout flow and its measurement, and a freshly started Tessera on the
 // embedded PostgreSQL or on a fresh database of a PostgreSQL server.
@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Server, cpuMeter, embeddedPidFile, freePort } from './proc.js';
@@ -215,4 +216,46 @@ export async function startTessera(opts, kind, servers, cleanups, { name = 'chec
 /** The machine facts every result file carries. */
 export function machine() {
   return { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version };
+}
+
+/**
+ * Parses the options every storefront benchmark takes (--warmup, --skus, --products, --pg-url,
+ * --skip-embedded, --log-level, --cpu-prof, --out, --help) plus `own`, and returns the raw values
+ * with the common ones resolved: which databases to run on, and the results file (`<name>-<time>.json`).
+ */
+export function benchOptions(name, usage, own) {
+  const { values } = parseArgs({
+    options: {
+      ...own,
+      warmup: { type: 'string', default: '3' },
+      skus: { type: 'string', default: '50' },
+      products: { type: 'string', default: '1000' },
+      'pg-url': { type: 'string' },
+      'skip-embedded': { type: 'boolean', default: false },
+      'log-level': { type: 'string', default: 'info' },
+      'cpu-prof': { type: 'boolean', default: false },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const pgUrl = values['pg-url'] ?? process.env.BENCH_DATABASE_URL ?? null;
+  const backends = [...(values['skip-embedded'] ? [] : ['embedded']), ...(pgUrl ? ['pg'] : [])];
+  if (!backends.length) throw new Error('nothing to run: --skip-embedded without --pg-url');
+  return {
+    values,
+    common: {
+      warmup: Number(values.warmup),
+      skus: Number(values.skus),
+      products: Number(values.products),
+      pgUrl,
+      backends,
+      logLevel: values['log-level'],
+      cpuProf: values['cpu-prof'],
+      out: values.out ?? path.join('bench', 'results', `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
+    },
+  };
 }

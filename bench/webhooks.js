@@ -12,10 +12,9 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { sleep } from './proc.js';
 import { fmtInt, fmtNum, fmtRatio, table } from './report.js';
-import { HOST, client, machine, measure, must, percentile, prepare, startTessera } from './storefront.js';
+import { HOST, benchOptions, client, machine, measure, must, percentile, prepare, startTessera } from './storefront.js';
 
 const RECEIVER_FLAG = '--as-webhook-receiver';
 const DELIVERY_TARGET_PER_S = 1000;
@@ -45,47 +44,22 @@ TESSERA_WEBHOOK_POLL_MS, TESSERA_WEBHOOK_BATCH_SIZE, TESSERA_WEBHOOK_CONCURRENCY
 const TUNING = { TESSERA_EVENTS_POLL_MS: '200', TESSERA_EVENTS_BATCH_SIZE: '200', TESSERA_WEBHOOK_POLL_MS: '200', TESSERA_WEBHOOK_BATCH_SIZE: '200', TESSERA_WEBHOOK_CONCURRENCY: '100' };
 
 function options() {
-  const { values } = parseArgs({
-    options: {
-      workers: { type: 'string', default: '10' },
-      duration: { type: 'string', default: '20' },
-      warmup: { type: 'string', default: '3' },
-      endpoints: { type: 'string', default: '4' },
-      'receiver-delay-ms': { type: 'string', default: '0' },
-      'drain-timeout': { type: 'string', default: '120' },
-      skus: { type: 'string', default: '50' },
-      products: { type: 'string', default: '1000' },
-      'pg-url': { type: 'string' },
-      'skip-embedded': { type: 'boolean', default: false },
-      'log-level': { type: 'string', default: 'info' },
-      'cpu-prof': { type: 'boolean', default: false },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+  const { values, common } = benchOptions('webhooks', USAGE, {
+    workers: { type: 'string', default: '10' },
+    duration: { type: 'string', default: '20' },
+    endpoints: { type: 'string', default: '4' },
+    'receiver-delay-ms': { type: 'string', default: '0' },
+    'drain-timeout': { type: 'string', default: '120' },
   });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  const pgUrl = values['pg-url'] ?? process.env.BENCH_DATABASE_URL ?? null;
-  const backends = [...(values['skip-embedded'] ? [] : ['embedded']), ...(pgUrl ? ['pg'] : [])];
-  if (!backends.length) throw new Error('nothing to run: --skip-embedded without --pg-url');
   const endpoints = Number(values.endpoints);
   if (!Number.isInteger(endpoints) || endpoints < 1) throw new Error('--endpoints must be at least 1');
   return {
+    ...common,
     workers: Number(values.workers),
     duration: Number(values.duration),
-    warmup: Number(values.warmup),
     endpoints,
     receiverDelayMs: Number(values['receiver-delay-ms']),
     drainTimeout: Number(values['drain-timeout']),
-    skus: Number(values.skus),
-    products: Number(values.products),
-    pgUrl,
-    backends,
-    logLevel: values['log-level'],
-    cpuProf: values['cpu-prof'],
-    out: values.out ?? path.join('bench', 'results', `webhooks-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
   };
 }
 

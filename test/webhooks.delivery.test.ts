@@ -1,46 +1,23 @@
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ulidIds } from '../src/platform/crypto/ids.js';
-import { emit, type NewEvent } from '../src/platform/events/outbox.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { emit } from '../src/platform/events/outbox.js';
 import { jobContext } from '../src/platform/http/module.js';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import type { TestApp } from './helpers/app.js';
 import { eventsOf } from './helpers/events.js';
-import { manualClock, startReceiver } from './helpers/receiver.js';
+import { webhookTestbed, type TestbedReceiver } from './helpers/webhooks.js';
 
+const bed = webhookTestbed();
+const { clock, ids, happen } = bed;
 let t: TestApp;
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
-const clock = manualClock(); // starts now: receivers refuse timestamps more than 5 minutes off
-const ids = ulidIds();
-
-beforeAll(async () => {
-  t = await startTestApp({ now: clock.now });
-  receiver = await startReceiver();
-});
-afterAll(async () => {
-  await receiver.close();
-  await t.close();
-});
-beforeEach(async () => {
-  receiver.received.length = 0;
-  receiver.answer(() => ({ status: 200 }));
-  // one endpoint at a time: earlier tests' endpoints would receive these tests' events too
-  const list = await t.call('GET', '/v1/webhook_endpoints?limit=100');
-  for (const e of list.json().data) await t.call('DELETE', `/v1/webhook_endpoints/${e.id}`);
+let receiver: TestbedReceiver;
+beforeAll(() => {
+  ({ t, receiver } = bed);
 });
 
 async function endpoint(enabled_events: string[] = ['*']): Promise<{ id: string; secret: string }> {
   const res = await t.call('POST', '/v1/webhook_endpoints', { body: { url: receiver.url, enabled_events } });
   expect(res.statusCode).toBe(201);
   return res.json();
-}
-
-/** Writes events as a state change would (in a transaction), then runs the dispatcher and one delivery pass. */
-async function happen(...events: NewEvent[]) {
-  const ctx = jobContext({ db: t.db, ids, now: clock.now }, 'test');
-  const written = await ctx.db.transaction((tx) => emit(tx, ctx, events));
-  await t.modules.dispatcher.drain();
-  await t.modules.webhooks.worker.drain();
-  return written;
 }
 
 const deliveries = async (endpointId: string) => (await t.call('GET', `/v1/webhook_endpoints/${endpointId}/deliveries`)).json().data;

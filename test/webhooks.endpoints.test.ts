@@ -1,39 +1,18 @@
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ulidIds } from '../src/platform/crypto/ids.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { purgeEvents } from '../src/platform/events/events.repo.js';
-import { emit, type NewEvent } from '../src/platform/events/outbox.js';
+import { emit } from '../src/platform/events/outbox.js';
 import { jobContext } from '../src/platform/http/module.js';
-import { startTestApp, type TestApp } from './helpers/app.js';
-import { manualClock, startReceiver } from './helpers/receiver.js';
+import type { TestApp } from './helpers/app.js';
+import { webhookTestbed, type TestbedReceiver } from './helpers/webhooks.js';
 
+const bed = webhookTestbed();
+const { clock, ids, happen } = bed;
 let t: TestApp;
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
-const clock = manualClock();
-const ids = ulidIds();
-
-beforeAll(async () => {
-  t = await startTestApp({ now: clock.now });
-  receiver = await startReceiver();
+let receiver: TestbedReceiver;
+beforeAll(() => {
+  ({ t, receiver } = bed);
 });
-afterAll(async () => {
-  await receiver.close();
-  await t.close();
-});
-beforeEach(async () => {
-  receiver.received.length = 0;
-  receiver.answer(() => ({ status: 200 }));
-  const list = await t.call('GET', '/v1/webhook_endpoints?limit=100');
-  for (const e of list.json().data) await t.call('DELETE', `/v1/webhook_endpoints/${e.id}`);
-});
-
-async function happen(...events: NewEvent[]) {
-  const ctx = jobContext({ db: t.db, ids, now: clock.now }, 'test');
-  const written = await ctx.db.transaction((tx) => emit(tx, ctx, events));
-  await t.modules.dispatcher.drain();
-  await t.modules.webhooks.worker.drain();
-  return written;
-}
 
 const create = (body: unknown, key?: string) => t.call('POST', '/v1/webhook_endpoints', { body, ...(key ? { key } : {}) });
 
