@@ -5,6 +5,7 @@ import { createCatalogModule } from './modules/catalog/index.js';
 import { createCheckoutModule } from './modules/checkout/index.js';
 import { createCustomersModule } from './modules/customers/index.js';
 import { createDevelopersModule } from './modules/developers/index.js';
+import { createFulfillmentModule } from './modules/fulfillment/index.js';
 import { createInventoryModule } from './modules/inventory/index.js';
 import { createOrdersModule } from './modules/orders/index.js';
 import { createPaymentsModule, type ProcessorDirectory } from './modules/payments/index.js';
@@ -71,12 +72,13 @@ export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) 
     },
   });
 
+  const fulfillment = createFulfillmentModule(deps, orders.orders, inventory.locations);
   const webhooks = createWebhooksModule(deps, dispatcher);
   const { natsUrl, natsStream } = deps.config.events;
   const nats = natsUrl ? new NatsSink(natsUrl, natsStream, deps.logger) : undefined;
   if (nats) dispatcher.subscribe('nats', nats.subscriber);
 
-  const all = { developers, catalog, pricing, promotions, inventory, payments, customers, orders, carts, checkout, webhooks };
+  const all = { developers, catalog, pricing, promotions, inventory, payments, customers, orders, carts, checkout, fulfillment, webhooks };
   const schemas: TSchema[] = Object.values(all).flatMap((m) => m.schemas as readonly TSchema[]);
   const routes: FastifyPluginAsyncTypebox[] = Object.values(all).map((m) => m.routes);
   return { ...all, dispatcher, nats, schemas, routes };

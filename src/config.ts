@@ -36,6 +36,11 @@ export interface Config {
   events: { batchSize: number; pollMs: number; lingerMs: number; retentionDays: number; natsUrl: string | undefined; natsStream: string };
   /** Outbound webhook delivery. */
   webhooks: WebhooksConfig;
+  /**
+   * Secrets carriers sign their tracking webhooks with, per environment and carrier. Test mode
+   * without one gets a random secret per process (shared with the in-process carrier emulators).
+   */
+  carrierSecrets: Partial<Record<'live' | 'test', Partial<Record<string, string>>>>;
 }
 
 export interface WebhooksConfig {
@@ -147,6 +152,25 @@ function parsePayments(env: NodeJS.ProcessEnv): PaymentsConfig {
   };
 }
 
+function parseCarrierSecrets(raw: string | undefined): Config['carrierSecrets'] {
+  if (!raw) return {};
+  const shape = 'TESSERA_CARRIER_SECRETS must be JSON like {"live":{"ups":"…","fedex":"…"},"test":{…}}';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(shape);
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw new ConfigError(shape);
+  const out: Config['carrierSecrets'] = {};
+  for (const [env, secrets] of Object.entries(parsed as Record<string, unknown>)) {
+    if ((env !== 'live' && env !== 'test') || typeof secrets !== 'object' || secrets === null) throw new ConfigError(shape);
+    for (const [carrier, secret] of Object.entries(secrets as Record<string, unknown>)) if (typeof secret !== 'string' || secret.length < 16) throw new ConfigError(`${shape}; each secret at least 16 characters (${env}.${carrier})`);
+    out[env] = secrets;
+  }
+  return out;
+}
+
 /** Reads the configuration from `env`; throws ConfigError with a clear message on bad input. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const adminKey = env.TESSERA_ADMIN_KEY || undefined;
@@ -180,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       natsUrl: env.NATS_URL || undefined,
       natsStream: env.TESSERA_NATS_STREAM || 'TESSERA_EVENTS',
     },
+    carrierSecrets: parseCarrierSecrets(env.TESSERA_CARRIER_SECRETS),
     webhooks: {
       batchSize: int(env, 'TESSERA_WEBHOOK_BATCH_SIZE', 200, 1),
       concurrency: int(env, 'TESSERA_WEBHOOK_CONCURRENCY', 100, 1),

@@ -40,14 +40,16 @@ export function scheduleJobs(scheduler: Scheduler, deps: { db: Database; ids: Id
 }
 
 /**
- * Starts the event pipeline of a `serve` or `worker` process: the outbox dispatcher and the
- * webhook delivery worker. Any number of processes may run them against one database.
+ * Starts the event pipeline of a `serve` or `worker` process: the outbox dispatcher, the
+ * webhook delivery worker and the carrier webhook processor. Any number of processes may run them against one database.
  * Returns the function that stops both.
  */
 export function startEventProcessing(modules: Modules): () => Promise<void> {
   modules.dispatcher.start();
   modules.webhooks.worker.start();
+  modules.fulfillment.intake.start();
   return async () => {
+    await modules.fulfillment.intake.stop();
     await modules.dispatcher.stop();
     await modules.webhooks.worker.stop();
     await modules.nats?.close();

@@ -11,6 +11,7 @@ import { inventoryMigrations } from './modules/inventory/index.js';
 import { pricingMigrations } from './modules/pricing/index.js';
 import { promotionsMigrations } from './modules/promotions/index.js';
 import { webhooksMigrations } from './modules/webhooks/index.js';
+import { fulfillmentMigrations } from './modules/fulfillment/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -28,5 +29,6 @@ export const MIGRATIONS: readonly MigrationSource[] = [
   customersMigrations,
   cartsMigrations,
   ordersMigrations,
+  fulfillmentMigrations,
   webhooksMigrations,
 ];

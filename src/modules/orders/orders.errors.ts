@@ -7,4 +7,5 @@ export const OrderErrors = defineErrors({
   invalidRefund: { code: 'invalid_refund', status: 422, title: 'Invalid refund' },
   orderNotPaid: { code: 'order_not_paid', status: 409, title: 'Order not paid' },
   refundFailed: { code: 'refund_failed', status: 502, title: 'Refund refused by the processor', logLevel: 'warn' },
+  shipmentExceedsOrder: { code: 'shipment_exceeds_order', status: 422, title: 'Shipment exceeds the order' },
 });

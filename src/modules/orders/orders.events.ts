@@ -25,6 +25,8 @@ export function statusEvent(status: OrderStatus): `order.${string}` {
     case 'paid':
     case 'canceled':
     case 'refunded':
+    case 'partially_fulfilled':
+    case 'fulfilled':
       return `order.${status}`;
     default:
       return 'order.updated';

@@ -31,6 +31,7 @@ export function presentOrder({ order: o, lines }: OrderWithLines): Order {
       tax: l.tax,
       total: l.total,
       quantity_refunded: l.quantity_refunded,
+      quantity_fulfilled: l.quantity_fulfilled,
     })),
     totals: {
       subtotal: o.subtotal,

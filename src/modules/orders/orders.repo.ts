@@ -47,6 +47,7 @@ export interface OrderLineRow {
   tax: number;
   total: number;
   quantity_refunded: number;
+  quantity_fulfilled: number;
 }
 
 export interface OrderWithLines {
@@ -147,4 +148,20 @@ export async function hasOrders(db: Queryable, who: { customerId: string | null;
     [who.customerId, who.email],
   );
   return rows.length > 0;
+}
+
+/**
+ * Adds shipped units to lines of an order the caller has locked. False when a line is not the
+ * order's or would ship more than its unrefunded units (nothing is written then: the caller's
+ * transaction rolls back).
+ */
+export async function fulfillLines(tx: Queryable, orderId: string, lines: readonly { line_id: string; quantity: number }[]): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `UPDATE order_lines l SET quantity_fulfilled = l.quantity_fulfilled + v.quantity
+       FROM unnest($2::text[], $3::int[]) AS v(line_id, quantity)
+      WHERE l.order_id = $1 AND l.id = v.line_id AND l.quantity_fulfilled + v.quantity <= l.quantity - l.quantity_refunded`,
+    [orderId, lines.map((l) => l.line_id), lines.map((l) => l.quantity)],
+    'orders_fulfill_lines',
+  );
+  return rowCount === lines.length;
 }

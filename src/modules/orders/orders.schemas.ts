@@ -21,6 +21,7 @@ export const OrderLine = Type.Object(
     tax: Type.Integer(),
     total: Type.Integer(),
     quantity_refunded: Type.Integer(),
+    quantity_fulfilled: Type.Integer({ description: 'Units handed to a carrier in shipments.' }),
   },
   { $id: 'OrderLine' },
 );

@@ -43,6 +43,7 @@ export class OrdersService {
         tax,
         total,
         quantity_refunded: 0,
+        quantity_fulfilled: 0,
       };
     });
     const shipping = input.priced.shipping;
@@ -121,6 +122,32 @@ export class OrdersService {
     }
     const after = presentOrder({ order: { ...order, status: to, canceled_at: canceledAt, updated_at: now }, lines: before.lines });
     await emit(tx, ctx, orderEvent(statusEvent(to), after, previousAttributes(presentOrder(before), after)));
+    return after;
+  }
+
+  /**
+   * Records units handed to a carrier, in the caller's transaction (the shipment's): the lines'
+   * shipped quantities grow (never past their unrefunded units), and the order becomes
+   * `partially_fulfilled`, or `fulfilled` once every unrefunded unit has shipped.
+   */
+  async recordFulfillment(ctx: ServiceContext, tx: Queryable, id: string, lines: readonly { line_id: string; quantity: number }[]): Promise<Order> {
+    const before = await this.load(ctx, id, tx, true);
+    const { order } = before;
+    if (order.status !== 'paid' && order.status !== 'partially_fulfilled') {
+      throw new AppError(OrderErrors.illegalTransition, `Order ${id} is ${order.status}; only a paid order ships.`);
+    }
+    if (!(await repo.fulfillLines(tx, id, lines))) {
+      throw new AppError(OrderErrors.shipmentExceedsOrder, `Order ${id} has no such line, or not that many unshipped units.`, [{ detail: 'More than the line has left to ship.', pointer: '/lines' }]);
+    }
+    const shipped = new Map(lines.map((l) => [l.line_id, l.quantity]));
+    const afterLines = before.lines.map((l) => ({ ...l, quantity_fulfilled: l.quantity_fulfilled + (shipped.get(l.id) ?? 0) }));
+    const to: OrderStatus = afterLines.every((l) => l.quantity_fulfilled >= l.quantity - l.quantity_refunded) ? 'fulfilled' : 'partially_fulfilled';
+    const now = ctx.now();
+    if (to !== order.status && !(await repo.setStatus(tx, id, order.status, to, now, {}))) {
+      throw new AppError(OrderErrors.illegalTransition, `Order ${id} changed status meanwhile; retry.`);
+    }
+    const after = presentOrder({ order: { ...order, status: to, updated_at: to !== order.status ? now : order.updated_at }, lines: afterLines });
+    await emit(tx, ctx, orderEvent(to !== order.status ? statusEvent(to) : 'order.updated', after, previousAttributes(presentOrder(before), after)));
     return after;
   }
 

@@ -1,0 +1,129 @@
+import crypto from 'node:crypto';
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import { ENVIRONMENTS, type Database, type Environment } from '../../platform/db/database.js';
+import type { IdGenerator } from '../../platform/crypto/ids.js';
+import { AppError } from '../../platform/http/errors.js';
+import { jobContext } from '../../platform/http/module.js';
+import { PollingLoop } from '../../platform/jobs/loop.js';
+import { CARRIERS, MalformedPayloadError, type CarrierCode } from './carriers/carrier.js';
+import { adapterFor } from './carriers/index.js';
+import { FulfillmentErrors } from './fulfillment.errors.js';
+import * as repo from './fulfillment.repo.js';
+import type { ShipmentsService } from './shipments.service.js';
+
+type Headers = Readonly<Record<string, string | string[] | undefined>>;
+
+/**
+ * Carrier tracking webhooks: verified and stored as received (so the carrier gets its 2xx at
+ * once), then parsed, normalised and applied in the background, idempotently per scan.
+ */
+export class CarrierIntake {
+  private readonly secrets: Record<Environment, Partial<Record<CarrierCode, string>>>;
+  private readonly unknownCodes: Counter<'carrier'>;
+  private readonly received: Counter<'carrier' | 'result'>;
+  private loop: PollingLoop | undefined;
+
+  constructor(
+    private readonly deps: { db: Database; ids: IdGenerator; now: () => Date; logger: Logger; registry: Registry; pollMs: number },
+    configured: Partial<Record<Environment, Partial<Record<string, string>>>>,
+    private readonly shipments: ShipmentsService,
+  ) {
+    const test: Partial<Record<CarrierCode, string>> = {};
+    for (const c of CARRIERS) test[c] = configured.test?.[c] ?? crypto.randomBytes(24).toString('base64url');
+    const live: Partial<Record<CarrierCode, string>> = {};
+    for (const c of CARRIERS) if (configured.live?.[c]) live[c] = configured.live[c];
+    this.secrets = { test, live };
+    this.unknownCodes = new Counter({ name: 'tessera_carrier_unknown_codes_total', help: 'Carrier scans whose raw code no table knows (stored as `unknown`), by carrier.', labelNames: ['carrier'], registers: [deps.registry] });
+    this.received = new Counter({ name: 'tessera_carrier_webhooks_total', help: 'Carrier webhooks received, by carrier and result (accepted, bad_signature).', labelNames: ['carrier', 'result'], registers: [deps.registry] });
+  }
+
+  /** The secret a carrier signs `env`'s webhooks with (the emulators sign with it). */
+  secretFor(env: Environment, carrier: CarrierCode): string | undefined {
+    return this.secrets[env][carrier];
+  }
+
+  /**
+   * Verifies the carrier's signature (the secret it matches tells the environment: each has its
+   * own), stores the raw body and answers. 401 on a bad signature, 404 for an unknown carrier.
+   */
+  async receive(carrierName: string, body: string, headers: Headers): Promise<{ object: 'carrier_webhook'; id: string }> {
+    const adapter = adapterFor(carrierName);
+    if (!adapter) throw new AppError(FulfillmentErrors.unknownCarrier, `No carrier "${carrierName}"; carriers are ${CARRIERS.join(', ')}.`);
+    const now = this.deps.now();
+    const env = ENVIRONMENTS.find((e) => {
+      const secret = this.secrets[e][adapter.code];
+      return secret !== undefined && adapter.verify(body, headers, secret, now);
+    });
+    if (!env) {
+      this.received.inc({ carrier: adapter.code, result: 'bad_signature' });
+      throw new AppError(FulfillmentErrors.invalidCarrierSignature, `The ${adapter.name} signature does not verify.`);
+    }
+    const id = this.deps.ids('cwh');
+    const db = this.deps.db.forEnv(env);
+    await repo.insertWebhook(db, id, adapter.code, body, now);
+    this.received.inc({ carrier: adapter.code, result: 'accepted' });
+    db.afterCommit(() => this.loop?.wake());
+    return { object: 'carrier_webhook', id };
+  }
+
+  /** Processes stored webhooks of `env` (one batch, one transaction); returns how many. */
+  async runOnce(env: Environment): Promise<number> {
+    const ctx = jobContext(this.deps, env);
+    return ctx.db.transaction(async (tx) => {
+      const batch = await repo.claimWebhooks(tx, 50);
+      for (const w of batch) {
+        const adapter = adapterFor(w.carrier);
+        if (!adapter) {
+          await repo.markProcessed(tx, w.id, 0, `no carrier ${w.carrier}`, ctx.now());
+          continue;
+        }
+        let scans;
+        try {
+          scans = adapter.parse(w.body);
+        } catch (err) {
+          if (!(err instanceof MalformedPayloadError)) throw err;
+          this.deps.logger.warn({ carrier: w.carrier, webhook_id: w.id, err }, 'carrier webhook unreadable; kept, not applied');
+          await repo.markProcessed(tx, w.id, 0, err.message.slice(0, 500), ctx.now());
+          continue;
+        }
+        const normalised = scans.map((s) => ({ ...s, status: adapter.normalize(s.rawCode) }));
+        for (const s of normalised) {
+          if (s.status !== 'unknown') continue;
+          this.unknownCodes.inc({ carrier: adapter.code });
+          this.deps.logger.warn({ carrier: adapter.code, raw_code: s.rawCode, tracking_number: s.trackingNumber }, 'unknown carrier code; stored as unknown');
+        }
+        const touched = await repo.insertScans(tx, adapter.code, normalised, ctx.now());
+        await this.shipments.refresh(ctx, tx, adapter.code, touched);
+        await repo.markProcessed(tx, w.id, scans.length, null, ctx.now());
+      }
+      return batch.length;
+    });
+  }
+
+  /** Processes until nothing is left (tests). */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      let n = 0;
+      for (const env of ENVIRONMENTS) n += await this.runOnce(env);
+      total += n;
+      if (!n) return total;
+    }
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.loop = new PollingLoop('carriers.intake', async () => {
+      let n = 0;
+      for (const env of ENVIRONMENTS) n += await this.runOnce(env);
+      return n;
+    }, this.deps.pollMs, this.deps.logger);
+    this.loop.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.loop?.stop();
+    this.loop = undefined;
+  }
+}

@@ -1,0 +1,116 @@
+import { emit } from '../../platform/events/outbox.js';
+import type { ServiceContext } from '../../platform/http/context.js';
+import { AppError } from '../../platform/http/errors.js';
+import type { Queryable } from '../../platform/db/database.js';
+import type { CarrierCode } from './carriers/carrier.js';
+import { FulfillmentErrors } from './fulfillment.errors.js';
+import type { FulfillmentLocationsPort, FulfillmentOrdersPort } from './fulfillment.ports.js';
+import * as repo from './fulfillment.repo.js';
+import type { Shipment } from './fulfillment.schemas.js';
+import { currentScan, shipmentEventType } from './tracking.js';
+
+export function presentShipment({ shipment: s, lines }: repo.ShipmentWithLines): Shipment {
+  return {
+    id: s.id,
+    object: 'shipment',
+    order_id: s.order_id,
+    carrier: s.carrier,
+    tracking_number: s.tracking_number,
+    location_id: s.location_id,
+    status: s.status,
+    raw_code: s.raw_code,
+    raw_message: s.raw_message,
+    status_at: s.status_at?.toISOString() ?? null,
+    delivered_at: s.delivered_at?.toISOString() ?? null,
+    lines: lines.map((l) => ({ line_id: l.order_line_id, quantity: l.quantity })),
+    created_at: s.created_at.toISOString(),
+    updated_at: s.updated_at.toISOString(),
+  };
+}
+
+export interface CreateShipment {
+  lines: { line_id: string; quantity: number }[];
+  carrier: CarrierCode;
+  tracking_number: string;
+  location_id: string;
+}
+
+/** Shipments of orders and their canonical tracking. */
+export class ShipmentsService {
+  constructor(
+    private readonly orders: FulfillmentOrdersPort,
+    private readonly locations: FulfillmentLocationsPort,
+  ) {}
+
+  /**
+   * Ships lines of a paid order: the shipment, the lines' shipped units and the order's status
+   * (`partially_fulfilled`, then `fulfilled`) change in one transaction, with `shipment.created`.
+   * Scans the carrier sent for this tracking number before the shipment existed apply at once.
+   */
+  async create(ctx: ServiceContext, orderId: string, input: CreateShipment): Promise<Shipment> {
+    await this.locations.get(ctx, input.location_id);
+    const merged = new Map<string, number>();
+    for (const l of input.lines) merged.set(l.line_id, (merged.get(l.line_id) ?? 0) + l.quantity);
+    const lines = [...merged].map(([line_id, quantity]) => ({ line_id, quantity }));
+    const id = ctx.ids('shp');
+    return ctx.db.transaction(async (tx) => {
+      await this.orders.recordFulfillment(ctx, tx, orderId, lines);
+      const now = ctx.now();
+      const made = await repo.insertShipment(tx, { id, order_id: orderId, carrier: input.carrier, tracking_number: input.tracking_number, location_id: input.location_id, status: 'pre_transit', created_at: now }, lines);
+      if (!made) throw new AppError(FulfillmentErrors.trackingNumberTaken, `${input.carrier} tracking number ${input.tracking_number} is already on a shipment.`, [{ detail: 'Already used.', pointer: '/tracking_number' }]);
+      await this.refresh(ctx, tx, input.carrier, [input.tracking_number], false);
+      const [created] = await repo.findShipments(tx, { ids: [id] });
+      const shipment = presentShipment(created!);
+      await emit(tx, ctx, { type: 'shipment.created', object: shipment });
+      return shipment;
+    });
+  }
+
+  async get(ctx: ServiceContext, id: string): Promise<Shipment> {
+    const [found] = await repo.findShipments(ctx.db, { ids: [id] });
+    if (!found) throw new AppError(FulfillmentErrors.shipmentNotFound, `No shipment ${id}.`);
+    return presentShipment(found);
+  }
+
+  async listForOrder(ctx: ServiceContext, orderId: string): Promise<Shipment[]> {
+    return (await repo.findShipments(ctx.db, { orderId })).map(presentShipment);
+  }
+
+  async tracking(ctx: ServiceContext, id: string) {
+    const shipment = await this.get(ctx, id);
+    const scans = await repo.scansOf(ctx.db, shipment.carrier, shipment.tracking_number);
+    return {
+      object: 'shipment_tracking' as const,
+      shipment_id: shipment.id,
+      carrier: shipment.carrier,
+      tracking_number: shipment.tracking_number,
+      status: shipment.status,
+      events: scans.map((s) => ({ status: s.status, raw_code: s.raw_code, raw_message: s.raw_message, occurred_at: s.occurred_at.toISOString(), location: s.location, received_at: s.received_at.toISOString() })),
+    };
+  }
+
+  /** The raw codes already received for a shipment's tracking number (the emulator's journey position). */
+  async sentCodes(ctx: ServiceContext, shipment: Shipment): Promise<string[]> {
+    return (await repo.scansOf(ctx.db, shipment.carrier, shipment.tracking_number)).map((s) => s.raw_code);
+  }
+
+  /**
+   * Brings the shipments of these tracking numbers to the status of their newest known scan, in
+   * `tx`, and announces each change (`shipment.in_transit`, `shipment.delivered`,
+   * `shipment.exception`, …). A late, older scan changes nothing.
+   */
+  async refresh(ctx: ServiceContext, tx: Queryable, carrier: CarrierCode, trackingNumbers: readonly string[], announce = true): Promise<void> {
+    if (!trackingNumbers.length) return;
+    for (const found of await repo.findShipments(tx, { carrier, trackingNumbers }, true)) {
+      const scan = currentScan(await repo.scansOf(tx, carrier, found.shipment.tracking_number));
+      const s = found.shipment;
+      if (!scan || (scan.status === s.status && scan.raw_code === s.raw_code && s.status_at?.getTime() === scan.occurred_at.getTime())) continue;
+      const now = ctx.now();
+      await repo.updateStatus(tx, s.id, scan, now);
+      if (!announce || scan.status === s.status) continue;
+      const type = shipmentEventType(scan.status);
+      const [after] = await repo.findShipments(tx, { ids: [s.id] });
+      if (type && after) await emit(tx, ctx, { type, object: presentShipment(after), previous: { status: s.status, raw_code: s.raw_code } });
+    }
+  }
+}
