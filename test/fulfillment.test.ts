@@ -54,9 +54,16 @@ describe('shipments', () => {
     expect(second.statusCode).toBe(201);
     expect((await t.call('GET', `/v1/orders/${order.id}`)).json().status).toBe('fulfilled');
     expect((await t.call('GET', `/v1/orders/${order.id}/shipments`)).json().data).toHaveLength(2);
+    // delivered shipments complete the order only once every one is delivered
+    await carrierPosts('ups', [{ trackingNumber: first.json().tracking_number, rawCode: 'D', rawMessage: 'Delivered', occurredAt: at(0) }]);
+    await t.modules.fulfillment.intake.drain();
+    expect((await t.call('GET', `/v1/orders/${order.id}`)).json().status).toBe('fulfilled');
+    await carrierPosts('ups', [{ trackingNumber: second.json().tracking_number, rawCode: 'D', rawMessage: 'Delivered', occurredAt: at(1) }]);
+    await t.modules.fulfillment.intake.drain();
+    expect((await t.call('GET', `/v1/orders/${order.id}`)).json().status).toBe('completed');
     const types = (await eventsOf(t, ['order.*', 'shipment.*'])).filter((e) => e.data.object.id === order.id || e.data.object.order_id === order.id).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['order.partially_fulfilled', 'order.fulfilled', 'shipment.created']));
-    // a fulfilled order ships nothing more
+    // a completed order ships nothing more
     expect((await ship(order.id, { lines: [{ line_id: line.id, quantity: 1 }], tracking_number: trackingNumber() })).statusCode).toBe(409);
   });
 
@@ -95,6 +102,9 @@ describe('carrier webhooks', () => {
     expect(tracking.events.map((e: { raw_code: string; status: string }) => `${e.raw_code}:${e.status}`)).toEqual(['P:in_transit', 'O:out_for_delivery', 'D:delivered']);
     const events = (await eventsOf(t, ['shipment.*'], shipment.id)).map((e) => e.type);
     expect(events).toEqual(['shipment.created', 'shipment.in_transit', 'shipment.delivered']);
+    // its only shipment delivered, the fulfilled order is completed
+    expect((await t.call('GET', `/v1/orders/${order.id}`)).json().status).toBe('completed');
+    expect(await eventsOf(t, ['order.completed'], order.id)).toHaveLength(1);
   });
 
   it('an unknown code is stored as unknown, counted, and changes nothing; a repeated webhook applies once', async () => {

@@ -107,6 +107,10 @@ export class ShipmentsService {
       if (!scan || (scan.status === s.status && scan.raw_code === s.raw_code && s.status_at?.getTime() === scan.occurred_at.getTime())) continue;
       const now = ctx.now();
       await repo.updateStatus(tx, s.id, scan, now);
+      if (scan.status === 'delivered' && s.status !== 'delivered') {
+        const all = await repo.findShipments(tx, { orderId: s.order_id });
+        if (all.every((x) => x.shipment.id === s.id || x.shipment.status === 'delivered')) await this.orders.completeDelivered(ctx, tx, s.order_id);
+      }
       if (!announce || scan.status === s.status) continue;
       const type = shipmentEventType(scan.status);
       const [after] = await repo.findShipments(tx, { ids: [s.id] });

@@ -27,6 +27,7 @@ export function statusEvent(status: OrderStatus): `order.${string}` {
     case 'refunded':
     case 'partially_fulfilled':
     case 'fulfilled':
+    case 'completed':
       return `order.${status}`;
     default:
       return 'order.updated';

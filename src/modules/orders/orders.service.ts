@@ -151,6 +151,12 @@ export class OrdersService {
     return after;
   }
 
+  /** fulfilled → completed, once its shipments are delivered (fulfillment asks); any other status is left as it is. */
+  async completeDelivered(ctx: ServiceContext, tx: Queryable, id: string): Promise<void> {
+    const { order } = await this.load(ctx, id, tx, true);
+    if (order.status === 'fulfilled') await this.transition(ctx, id, 'completed', tx);
+  }
+
   /** Captures a pending order's payment (regions with manual capture): pending → paid. */
   async capture(ctx: ServiceContext, id: string): Promise<Order> {
     const { order } = await this.load(ctx, id);
