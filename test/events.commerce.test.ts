@@ -93,8 +93,7 @@ describe('commerce events', () => {
       'payments_settle', // writes payment.captured too
       'BEGIN',
       'orders_insert_with_lines',
-      'inventory_reservation_lock_with_lines',
-      'inventory_settle_reservations',
+      'inventory_settle_reservations', // commits the reservation as reserve returned it, no read
       'payments_attach_order',
       'carts_update',
       'events_emit', // order.created, order.paid and cart.checked_out

@@ -88,7 +88,7 @@ export class CheckoutService {
       const fixed: ServiceContext = { ...ctx, now: () => at };
       const order = await ctx.db.transaction(async (tx) => {
         const created = await orders.createFromCart(tx, fixed, { orderId, priced, paymentId, reservationId: reservation.id, status: !payment || payment.captured ? 'paid' : 'pending' });
-        await inventory.commit(ctx, reservation.id, tx);
+        await inventory.commitReserved(ctx, reservation, tx);
         const applied = priced.totals.promotions.applied.map((p) => p.promotion_id);
         if (applied.length) {
           const redeemed = await promotions.redeem(tx, { promotionIds: applied, orderId, customerKey: customerKey(data.cart) });

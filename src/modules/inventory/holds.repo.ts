@@ -125,6 +125,9 @@ export async function writeReservation(tx: Queryable, w: ReservationWrite, now: 
   }
 }
 
+// `res` locks the reservations first (every status change takes that lock before the levels'), and
+// the levels move only if all of them are still active: a caller that did not lock them itself
+// (a commit from what the reserve returned) learns they were released from `settled` = 0.
 // `locked` takes the level locks in (sku, location) order, as every stock writer does, so
 // settlements never deadlock with each other or with reservations. `moved` updates a level only
 // through a row `locked` has already returned, which it returns only once it holds that row's lock:
@@ -138,11 +141,14 @@ const LEVEL_EVENT_DATA = `jsonb_build_object(
       || CASE WHEN v.on_hand <> v.reserved THEN jsonb_build_object('available', (m.on_hand - v.on_hand) - (m.reserved - v.reserved)) ELSE '{}' END)`;
 const LEVEL_EVENT_FROM = `JOIN moved m ON m.sku = e.data #>> '{object,sku}' AND m.location_id = e.data #>> '{object,location_id}'
     JOIN v ON v.sku = m.sku AND v.location_id = m.location_id`;
-const SETTLE = `WITH v AS (
+const SETTLE = `WITH res AS MATERIALIZED (
+  SELECT id FROM reservations WHERE id = ANY($14::text[]) AND status = 'active' ORDER BY id FOR UPDATE
+), v AS (
   SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[]) AS v(sku, location_id, on_hand, reserved)
 ), locked AS MATERIALIZED (
   SELECT l.sku, l.location_id FROM stock_levels l JOIN v ON v.sku = l.sku AND v.location_id = l.location_id
    WHERE l.sku = ANY($1::text[]) AND l.location_id = ANY($2::text[]) -- index lookups, whatever size the arrays (generic plans guess 10 rows)
+     AND (SELECT count(*) FROM res) = cardinality($14::text[]) -- an InitPlan: the reservations are locked (and still active) before any level
    ORDER BY l.sku, l.location_id FOR UPDATE OF l
 ), moved AS (
   UPDATE stock_levels l SET on_hand = l.on_hand + v.on_hand, reserved = l.reserved + v.reserved, updated_at = $5::timestamptz
@@ -161,6 +167,9 @@ const SETTLE = `WITH v AS (
 ), ${computedEventCtes(15, LEVEL_EVENT_DATA, LEVEL_EVENT_FROM)}
 SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM ledger)::int AS ledger, (SELECT count(*) FROM settled)::int AS settled,
        (SELECT count(*) FROM tessera_events)::int AS events`;
+
+/** The reservations to settle were no longer all active: nothing was written. */
+export class ReservationsNotActive extends Error {}
 
 /** A commit-ledger row of `settleReservations`: one per tracked line committed. */
 export interface CommitEntry {
@@ -217,6 +226,7 @@ export async function settleReservations(tx: Queryable, s: Settlement, now: Date
     'inventory_settle_reservations',
   );
   const got = rows[0];
+  if (got && got.settled === 0 && got.moved === 0 && s.reservationIds.length) throw new ReservationsNotActive();
   if (!got || got.moved !== deltas.length || got.ledger !== s.ledger.length || got.settled !== s.reservationIds.length || got.events !== s.events.length) {
     throw new Error(
       `reservations not settled as planned: ${JSON.stringify(got)} for ${deltas.length} levels, ${s.ledger.length} ledger rows, ${s.reservationIds.length} reservations, ${s.events.length} events`,

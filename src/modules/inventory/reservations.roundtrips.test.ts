@@ -106,6 +106,39 @@ describe('round trips', () => {
   });
 });
 
+describe('commit from what reserve returned', () => {
+  it('is one statement, and commits exactly what commit would', async () => {
+    const loc = await location();
+    const sku = uniqueSku('KNOWN');
+    await setStock(loc.id, sku, 6);
+    const r = await inventory.reserve(ctx(), { reference: 'cart_known', lines: [{ sku, quantity: 4 }] });
+    const inTx: string[] = [];
+    const committed = await bed.db.forEnv('test').transaction((tx) =>
+      inventory.commitReserved(ctx(), r, { query: (sql, params, name) => (inTx.push(name ?? sql), tx.query(sql, params, name)), afterCommit: (fn) => tx.afterCommit(fn) }),
+    );
+    expect(inTx).toEqual(['inventory_settle_reservations']);
+    expect(committed.status).toBe('committed');
+    expect(await inventory.get(ctx(), r.id)).toMatchObject({ status: 'committed' });
+    expect((await stock.availability(ctx(), [sku]))[0]).toMatchObject({ on_hand: 2, reserved: 0, available: 2 });
+  });
+
+  it('refuses a reservation released meanwhile (409), moving no stock', async () => {
+    const loc = await location();
+    const sku = uniqueSku('GONE');
+    await setStock(loc.id, sku, 6);
+    const r = await inventory.reserve(ctx(), { reference: 'cart_gone', lines: [{ sku, quantity: 4 }] });
+    await inventory.release(ctx(), r.id);
+    const err = await bed.db
+      .forEnv('test')
+      .transaction((tx) => inventory.commitReserved(ctx(), r, tx))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).status).toBe(409);
+    expect((await stock.availability(ctx(), [sku]))[0]).toMatchObject({ on_hand: 6, reserved: 0, available: 6 });
+    expect(await inventory.get(ctx(), r.id)).toMatchObject({ status: 'released' });
+  });
+});
+
 describe('the single-line fast path', () => {
   it('allocates as allocate() does: most available first, ties to the lowest location id', async () => {
     const [x, y] = [await location(), await location()];
