@@ -1,5 +1,6 @@
 import type { Queryable } from '../../platform/db/database.js';
 import { setClause, statementName } from '../../platform/db/sql.js';
+import { eventCtes, eventParams, type EventEnvelope } from '../../platform/events/outbox.js';
 import type { Address } from './carts.schemas.js';
 
 export interface CartRow {
@@ -76,6 +77,17 @@ export async function updateCart(tx: Queryable, id: string, fields: CartWrite, n
   const set = cartSet(fields);
   const sql = `UPDATE carts SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $2 WHERE id = $1`;
   await tx.query(sql, [id, now, ...set.values], statementName('carts_update', sql));
+}
+
+/** Completes a claimed cart with its order, and writes `events` to the outbox in the same statement. */
+export async function completeCart(tx: Queryable, id: string, orderId: string, now: Date, events: readonly EventEnvelope[]): Promise<void> {
+  const { rows } = await tx.query<{ completed: number }>(
+    `WITH c AS (UPDATE carts SET status = 'completed', order_id = $2, checkout_lease_until = NULL, updated_at = $3 WHERE id = $1 RETURNING 1), ${eventCtes(4)}
+     SELECT (SELECT count(*) FROM c)::int AS completed`,
+    [id, orderId, now, ...eventParams(events)],
+    'carts_complete',
+  );
+  if (rows[0]?.completed !== 1) throw new Error(`cart ${id} vanished inside its own checkout`);
 }
 
 /** Updates the cart and returns the row as it now is. */

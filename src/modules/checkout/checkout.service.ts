@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { emit } from '../../platform/events/outbox.js';
 import { AppError } from '../../platform/http/errors.js';
 import type { ServiceContext } from '../../platform/http/context.js';
 import type { ModuleDeps } from '../../platform/http/module.js';
@@ -98,9 +97,9 @@ export class CheckoutService {
           }
         }
         if (paymentId) await payments.attachOrder(tx, paymentId, orderId);
-        await claims.complete(tx, fixed, cartId, orderId);
-        // the payment's own events were written as it was authorised (payments.journal.ts)
-        await emit(tx, ctx, [
+        // the cart completes with the order's and its own events in one statement; the payment's
+        // events were written as it was authorised (payments.journal.ts)
+        await claims.complete(tx, fixed, cartId, orderId, [
           orderEvent('order.created', created),
           ...(created.status === 'paid' ? [orderEvent('order.paid', created)] : []),
           { type: 'cart.checked_out', object: carts.presentCompleted(priced, orderId, at) },
