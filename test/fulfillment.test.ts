@@ -92,7 +92,8 @@ describe('carrier webhooks', () => {
     const tn = trackingNumber();
     const shipment = (await ship(order.id, { lines: [{ line_id: order.lines[0]!.id, quantity: 1 }], tracking_number: tn })).json();
     expect((await carrierPosts('ups', [{ trackingNumber: tn, rawCode: 'P', rawMessage: 'Pickup scan', occurredAt: at(0) }])).statusCode).toBe(202);
-    // delivered arrives before the out-for-delivery scan it follows
+    await t.modules.fulfillment.intake.drain();
+    // delivered arrives before the out-for-delivery scan it follows (one batch then applies both)
     expect((await carrierPosts('ups', [{ trackingNumber: tn, rawCode: 'D', rawMessage: 'Delivered', occurredAt: at(300) }])).statusCode).toBe(202);
     expect((await carrierPosts('ups', [{ trackingNumber: tn, rawCode: 'O', rawMessage: 'Out for delivery', occurredAt: at(200) }])).statusCode).toBe(202);
     await t.modules.fulfillment.intake.drain();

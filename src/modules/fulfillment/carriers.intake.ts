@@ -6,7 +6,7 @@ import type { IdGenerator } from '../../platform/crypto/ids.js';
 import { AppError } from '../../platform/http/errors.js';
 import { jobContext } from '../../platform/http/module.js';
 import { PollingLoop } from '../../platform/jobs/loop.js';
-import { CARRIERS, MalformedPayloadError, type CarrierCode } from './carriers/carrier.js';
+import { CARRIERS, MalformedPayloadError, type CanonicalStatus, type CarrierCode, type RawScan } from './carriers/carrier.js';
 import { adapterFor } from './carriers/index.js';
 import { FulfillmentErrors } from './fulfillment.errors.js';
 import * as repo from './fulfillment.repo.js';
@@ -63,40 +63,50 @@ export class CarrierIntake {
     const db = this.deps.db.forEnv(env);
     await repo.insertWebhook(db, id, adapter.code, body, now);
     this.received.inc({ carrier: adapter.code, result: 'accepted' });
-    db.afterCommit(() => this.loop?.wake());
+    db.afterCommit(() => this.loop?.wakeSoon(20)); // a burst of webhooks is processed as one batch
     return { object: 'carrier_webhook', id };
   }
 
-  /** Processes stored webhooks of `env` (one batch, one transaction); returns how many. */
+  /**
+   * Processes a batch of stored webhooks of `env` in one transaction, in bulk: their scans stored
+   * once each per carrier, the touched shipments brought up to date together, and the webhooks
+   * marked processed in one statement. Returns how many webhooks it took.
+   */
   async runOnce(env: Environment): Promise<number> {
     const ctx = jobContext(this.deps, env);
     return ctx.db.transaction(async (tx) => {
-      const batch = await repo.claimWebhooks(tx, 50);
+      const batch = await repo.claimWebhooks(tx, 200);
+      const outcomes: { id: string; scans: number; error: string | null }[] = [];
+      const byCarrier = new Map<CarrierCode, (RawScan & { status: CanonicalStatus })[]>();
       for (const w of batch) {
         const adapter = adapterFor(w.carrier);
         if (!adapter) {
-          await repo.markProcessed(tx, w.id, 0, `no carrier ${w.carrier}`, ctx.now());
+          outcomes.push({ id: w.id, scans: 0, error: `no carrier ${w.carrier}` });
           continue;
         }
-        let scans;
+        let scans: RawScan[];
         try {
           scans = adapter.parse(w.body);
         } catch (err) {
           if (!(err instanceof MalformedPayloadError)) throw err;
           this.deps.logger.warn({ carrier: w.carrier, webhook_id: w.id, err }, 'carrier webhook unreadable; kept, not applied');
-          await repo.markProcessed(tx, w.id, 0, err.message.slice(0, 500), ctx.now());
+          outcomes.push({ id: w.id, scans: 0, error: err.message.slice(0, 500) });
           continue;
         }
-        const normalised = scans.map((s) => ({ ...s, status: adapter.normalize(s.rawCode) }));
-        for (const s of normalised) {
-          if (s.status !== 'unknown') continue;
+        const normalised = scans.map((sc) => ({ ...sc, status: adapter.normalize(sc.rawCode) }));
+        for (const sc of normalised) {
+          if (sc.status !== 'unknown') continue;
           this.unknownCodes.inc({ carrier: adapter.code });
-          this.deps.logger.warn({ carrier: adapter.code, raw_code: s.rawCode, tracking_number: s.trackingNumber }, 'unknown carrier code; stored as unknown');
+          this.deps.logger.warn({ carrier: adapter.code, raw_code: sc.rawCode, tracking_number: sc.trackingNumber }, 'unknown carrier code; stored as unknown');
         }
-        const touched = await repo.insertScans(tx, adapter.code, normalised, ctx.now());
-        await this.shipments.refresh(ctx, tx, adapter.code, touched);
-        await repo.markProcessed(tx, w.id, scans.length, null, ctx.now());
+        byCarrier.set(adapter.code, [...(byCarrier.get(adapter.code) ?? []), ...normalised]);
+        outcomes.push({ id: w.id, scans: scans.length, error: null });
       }
+      for (const [carrier, scans] of byCarrier) {
+        const touched = await repo.insertScans(tx, carrier, scans, ctx.now());
+        await this.shipments.refresh(ctx, tx, carrier, touched);
+      }
+      await repo.markProcessed(tx, outcomes, ctx.now());
       return batch.length;
     });
   }

@@ -55,6 +55,18 @@ export async function updateStatus(tx: Queryable, id: string, scan: Scan, now: D
   );
 }
 
+/** Scans of several tracking numbers of one carrier, by tracking number. */
+export async function scansOfMany(db: Queryable, carrier: CarrierCode, trackingNumbers: readonly string[]): Promise<Map<string, Scan[]>> {
+  const { rows } = await db.query<Scan & { tracking_number: string }>(
+    'SELECT tracking_number, raw_code, raw_message, status, occurred_at, location, received_at FROM tracking_events WHERE carrier = $1 AND tracking_number = ANY($2::text[]) ORDER BY occurred_at, received_at',
+    [carrier, trackingNumbers],
+    'fulfillment_scans_of_many',
+  );
+  const out = new Map<string, Scan[]>();
+  for (const { tracking_number, ...scan } of rows) out.set(tracking_number, [...(out.get(tracking_number) ?? []), scan]);
+  return out;
+}
+
 export async function scansOf(db: Queryable, carrier: CarrierCode, trackingNumber: string): Promise<Scan[]> {
   const { rows } = await db.query<Scan>(
     'SELECT raw_code, raw_message, status, occurred_at, location, received_at FROM tracking_events WHERE carrier = $1 AND tracking_number = $2 ORDER BY occurred_at, received_at',
@@ -89,6 +101,12 @@ export async function claimWebhooks(tx: Queryable, limit: number): Promise<{ id:
   return rows;
 }
 
-export async function markProcessed(tx: Queryable, id: string, scans: number, error: string | null, now: Date): Promise<void> {
-  await tx.query('UPDATE carrier_webhooks SET processed_at = $2, scans = $3, error = $4 WHERE id = $1', [id, now, scans, error]);
+export async function markProcessed(tx: Queryable, outcomes: readonly { id: string; scans: number; error: string | null }[], now: Date): Promise<void> {
+  if (!outcomes.length) return;
+  await tx.query(
+    `UPDATE carrier_webhooks w SET processed_at = $4, scans = o.scans, error = o.error
+       FROM unnest($1::text[], $2::int[], $3::text[]) AS o(id, scans, error) WHERE w.id = o.id`,
+    [outcomes.map((o) => o.id), outcomes.map((o) => o.scans), outcomes.map((o) => o.error), now],
+    'fulfillment_mark_processed',
+  );
 }

@@ -1,4 +1,4 @@
-import { emit } from '../../platform/events/outbox.js';
+import { emit, type NewEvent } from '../../platform/events/outbox.js';
 import type { ServiceContext } from '../../platform/http/context.js';
 import { AppError } from '../../platform/http/errors.js';
 import type { Queryable } from '../../platform/db/database.js';
@@ -101,20 +101,32 @@ export class ShipmentsService {
    */
   async refresh(ctx: ServiceContext, tx: Queryable, carrier: CarrierCode, trackingNumbers: readonly string[], announce = true): Promise<void> {
     if (!trackingNumbers.length) return;
-    for (const found of await repo.findShipments(tx, { carrier, trackingNumbers }, true)) {
-      const scan = currentScan(await repo.scansOf(tx, carrier, found.shipment.tracking_number));
-      const s = found.shipment;
+    const found = await repo.findShipments(tx, { carrier, trackingNumbers }, true);
+    if (!found.length) return;
+    const scans = await repo.scansOfMany(tx, carrier, found.map((f) => f.shipment.tracking_number));
+    const events: NewEvent[] = [];
+    const now = ctx.now();
+    for (const { shipment: s, lines } of found) {
+      const scan = currentScan(scans.get(s.tracking_number) ?? []);
       if (!scan || (scan.status === s.status && scan.raw_code === s.raw_code && s.status_at?.getTime() === scan.occurred_at.getTime())) continue;
-      const now = ctx.now();
       await repo.updateStatus(tx, s.id, scan, now);
       if (scan.status === 'delivered' && s.status !== 'delivered') {
         const all = await repo.findShipments(tx, { orderId: s.order_id });
         if (all.every((x) => x.shipment.id === s.id || x.shipment.status === 'delivered')) await this.orders.completeDelivered(ctx, tx, s.order_id);
       }
-      if (!announce || scan.status === s.status) continue;
       const type = shipmentEventType(scan.status);
-      const [after] = await repo.findShipments(tx, { ids: [s.id] });
-      if (type && after) await emit(tx, ctx, { type, object: presentShipment(after), previous: { status: s.status, raw_code: s.raw_code } });
+      if (!announce || scan.status === s.status || !type) continue;
+      const after: repo.ShipmentRow = {
+        ...s,
+        status: scan.status,
+        raw_code: scan.raw_code,
+        raw_message: scan.raw_message,
+        status_at: scan.occurred_at,
+        delivered_at: scan.status === 'delivered' ? (s.delivered_at ?? scan.occurred_at) : s.delivered_at,
+        updated_at: now,
+      };
+      events.push({ type, object: presentShipment({ shipment: after, lines }), previous: { status: s.status, raw_code: s.raw_code } });
     }
+    await emit(tx, ctx, events);
   }
 }

@@ -152,8 +152,10 @@ function returnEntries(sale: SellerSale, r: SaleReturn, kind: 'refund' | 'charge
 
 /**
  * A refund: the money goes back to the customer, the seller gives back the goods part (and the
- * shipping, when they shipped), and the platform gives back the commission on the refunded goods
- * (see `splitReturn` for the rounding).
+ * shipping, when they shipped), and the platform gives back the commission on the refunded goods.
+ * Rounding: the reversal is commission × (goods refunded so far) / goods, half up, minus the same
+ * before this refund; so both sides stay whole, and any series of refunds reverses exactly the
+ * commission once the goods are all refunded.
  * @example refundEntries(sale, { amount: 1000, returned_before: 0, from: 'pending' })
  */
 export function refundEntries(sale: SellerSale, refund: SaleReturn): LedgerEntry[] {

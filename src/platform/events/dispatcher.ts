@@ -185,17 +185,7 @@ export class Dispatcher {
       return full;
     };
     const loop = new PollingLoop('events.dispatch', pass, this.options.pollMs, this.deps.logger);
-    let lingering: NodeJS.Timeout | undefined;
-    const off = onEventsWritten(() => {
-      lingering ??= setTimeout(() => {
-        lingering = undefined;
-        loop.wake();
-      }, this.options.lingerMs);
-    });
-    this.unsubscribe = () => {
-      off();
-      clearTimeout(lingering);
-    };
+    this.unsubscribe = onEventsWritten(() => loop.wakeSoon(this.options.lingerMs));
     this.loop = loop;
     loop.start();
   }

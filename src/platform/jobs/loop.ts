@@ -18,9 +18,19 @@ export class PollingLoop {
     private readonly logger: Logger,
   ) {}
 
+  private lingering: NodeJS.Timeout | undefined;
+
   wake(): void {
     this.pending = true;
     this.wakeSleeper?.();
+  }
+
+  /** Wakes the loop `ms` from now, once however often it is called meanwhile: a burst of work becomes one pass. */
+  wakeSoon(ms: number): void {
+    this.lingering ??= setTimeout(() => {
+      this.lingering = undefined;
+      this.wake();
+    }, ms);
   }
 
   start(): void {
@@ -50,6 +60,7 @@ export class PollingLoop {
 
   /** Stops after the pass in progress (if any) ends. */
   async stop(): Promise<void> {
+    clearTimeout(this.lingering);
     this.running = false;
     this.wakeSleeper?.();
     await this.loop;
