@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 /**
  * Runs `pass` over and over in the background: again at once while it finds work (returns > 0),
  * otherwise after `pollMs`, or sooner when `wake()` is called (say, after this process committed
- * new work). A wake during a pass is not lost: the next pass starts at once.
+ * new work). A wake during a pass is not lost: the next pass starts at once. While passes find
+ * nothing, the wait doubles up to 5 × `pollMs`, so an idle process costs little; work or a wake
+ * brings it back to `pollMs`.
  */
 export class PollingLoop {
   private running = false;
@@ -37,6 +39,7 @@ export class PollingLoop {
     if (this.running) return;
     this.running = true;
     this.loop = (async () => {
+      let idle = 0;
       while (this.running) {
         this.pending = false;
         let n = 0;
@@ -46,14 +49,18 @@ export class PollingLoop {
           this.logger.error({ err, loop: this.name }, 'background pass failed');
         }
         if (!this.running) break;
-        if (n > 0 || this.pending) continue;
+        if (n > 0 || this.pending) {
+          idle = 0;
+          continue;
+        }
         let timer: NodeJS.Timeout | undefined;
         await new Promise<void>((resolve) => {
           this.wakeSleeper = resolve;
-          timer = setTimeout(resolve, this.pollMs);
+          timer = setTimeout(resolve, Math.min(this.pollMs * 5, this.pollMs * 2 ** idle++));
         });
         clearTimeout(timer);
         this.wakeSleeper = undefined;
+        if (this.pending) idle = 0;
       }
     })();
   }
