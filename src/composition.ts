@@ -75,7 +75,7 @@ export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) 
   const fulfillment = createFulfillmentModule(deps, orders.orders, inventory.locations);
   const webhooks = createWebhooksModule(deps, dispatcher);
   const { natsUrl, natsStream } = deps.config.events;
-  const nats = natsUrl ? new NatsSink(natsUrl, natsStream, deps.logger) : undefined;
+  const nats = natsUrl ? new NatsSink({ ...deps, pollMs: deps.config.events.pollMs }, natsUrl, natsStream) : undefined;
   if (nats) dispatcher.subscribe('nats', nats.subscriber);
 
   const all = { developers, catalog, pricing, promotions, inventory, payments, customers, orders, carts, checkout, fulfillment, webhooks };

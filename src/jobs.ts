@@ -48,6 +48,7 @@ export function startEventProcessing(modules: Modules): () => Promise<void> {
   modules.dispatcher.start();
   modules.webhooks.worker.start();
   modules.fulfillment.intake.start();
+  modules.nats?.start();
   return async () => {
     await modules.fulfillment.intake.stop();
     await modules.dispatcher.stop();
