@@ -5,7 +5,7 @@ import { ENVIRONMENTS, type Database, type Environment } from '../../platform/db
 import type { IdGenerator } from '../../platform/crypto/ids.js';
 import { AppError } from '../../platform/http/errors.js';
 import { jobContext } from '../../platform/http/module.js';
-import { PollingLoop } from '../../platform/jobs/loop.js';
+import { EnvironmentLoop } from '../../platform/jobs/loop.js';
 import { CARRIERS, MalformedPayloadError, type CanonicalStatus, type CarrierCode, type RawScan } from './carriers/carrier.js';
 import { adapterFor } from './carriers/index.js';
 import { FulfillmentErrors } from './fulfillment.errors.js';
@@ -22,7 +22,7 @@ export class CarrierIntake {
   private readonly secrets: Record<Environment, Partial<Record<CarrierCode, string>>>;
   private readonly unknownCodes: Counter<'carrier'>;
   private readonly received: Counter<'carrier' | 'result'>;
-  private loop: PollingLoop | undefined;
+  private readonly background: EnvironmentLoop;
 
   constructor(
     private readonly deps: { db: Database; ids: IdGenerator; now: () => Date; logger: Logger; registry: Registry; pollMs: number },
@@ -35,6 +35,7 @@ export class CarrierIntake {
     for (const c of CARRIERS) if (configured.live?.[c]) live[c] = configured.live[c];
     this.secrets = { test, live };
     this.unknownCodes = new Counter({ name: 'tessera_carrier_unknown_codes_total', help: 'Carrier scans whose raw code no table knows (stored as `unknown`), by carrier.', labelNames: ['carrier'], registers: [deps.registry] });
+    this.background = new EnvironmentLoop('carriers.intake', (env) => this.runOnce(env), deps.pollMs, deps.logger);
     this.received = new Counter({ name: 'tessera_carrier_webhooks_total', help: 'Carrier webhooks received, by carrier and result (accepted, bad_signature).', labelNames: ['carrier', 'result'], registers: [deps.registry] });
   }
 
@@ -63,7 +64,7 @@ export class CarrierIntake {
     const db = this.deps.db.forEnv(env);
     await repo.insertWebhook(db, id, adapter.code, body, now);
     this.received.inc({ carrier: adapter.code, result: 'accepted' });
-    db.afterCommit(() => this.loop?.wakeSoon(20)); // a burst of webhooks is processed as one batch
+    db.afterCommit(() => this.background.wakeSoon(20)); // a burst of webhooks is processed as one batch
     return { object: 'carrier_webhook', id };
   }
 
@@ -112,28 +113,15 @@ export class CarrierIntake {
   }
 
   /** Processes until nothing is left (tests). */
-  async drain(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      let n = 0;
-      for (const env of ENVIRONMENTS) n += await this.runOnce(env);
-      total += n;
-      if (!n) return total;
-    }
+  drain(): Promise<number> {
+    return this.background.drain();
   }
 
   start(): void {
-    if (this.loop) return;
-    this.loop = new PollingLoop('carriers.intake', async () => {
-      let n = 0;
-      for (const env of ENVIRONMENTS) n += await this.runOnce(env);
-      return n;
-    }, this.deps.pollMs, this.deps.logger);
-    this.loop.start();
+    this.background.start();
   }
 
-  async stop(): Promise<void> {
-    await this.loop?.stop();
-    this.loop = undefined;
+  stop(): Promise<void> {
+    return this.background.stop();
   }
 }

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { WebhooksConfig } from '../../config.js';
-import { ENVIRONMENTS, type Database, type Environment } from '../../platform/db/database.js';
+import type { Database, Environment } from '../../platform/db/database.js';
 import type { IdGenerator } from '../../platform/crypto/ids.js';
 import { emit } from '../../platform/events/outbox.js';
 import { findEvents } from '../../platform/events/events.repo.js';
-import { PollingLoop } from '../../platform/jobs/loop.js';
+import { EnvironmentLoop } from '../../platform/jobs/loop.js';
 import { jobContext } from '../../platform/http/module.js';
 import * as deliveries from './deliveries.repo.js';
 import { recordHealth, signingSecrets } from './endpoints.repo.js';
@@ -41,7 +41,7 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
  * `webhook-id`, the event id, which never changes, not even on replay.
  */
 export class DeliveryWorker {
-  private loop: PollingLoop | undefined;
+  private readonly background: EnvironmentLoop;
   private readonly random: () => number;
 
   constructor(
@@ -51,6 +51,7 @@ export class DeliveryWorker {
     private readonly endpoints: EndpointsService,
   ) {
     this.random = deps.random ?? Math.random;
+    this.background = new EnvironmentLoop('webhooks.deliver', (env) => this.runOnce(env), config.pollMs, deps.logger);
   }
 
   /** One pass in `env`; returns how many deliveries it attempted. */
@@ -144,32 +145,21 @@ export class DeliveryWorker {
     );
   }
 
-  private async runAll(): Promise<number> {
-    let n = 0;
-    for (const env of ENVIRONMENTS) n += await this.runOnce(env);
-    return n;
-  }
-
   /** Delivers until nothing is due (tests: with an injected clock, "due" is by that clock). */
-  async drain(): Promise<number> {
-    let total = 0;
-    for (let n = await this.runAll(); n > 0; n = await this.runAll()) total += n;
-    return total;
+  drain(): Promise<number> {
+    return this.background.drain();
   }
 
   /** Wakes the background loop: new deliveries were committed. */
   wake(): void {
-    this.loop?.wake();
+    this.background.wake();
   }
 
   start(): void {
-    if (this.loop) return;
-    this.loop = new PollingLoop('webhooks.deliver', () => this.runAll(), this.config.pollMs, this.deps.logger);
-    this.loop.start();
+    this.background.start();
   }
 
-  async stop(): Promise<void> {
-    await this.loop?.stop();
-    this.loop = undefined;
+  stop(): Promise<void> {
+    return this.background.stop();
   }
 }

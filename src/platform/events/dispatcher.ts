@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { ENVIRONMENTS, type Database, type Environment, type Queryable } from '../db/database.js';
 import type { IdGenerator } from '../crypto/ids.js';
 import type { ServiceContext } from '../http/context.js';
-import { PollingLoop } from '../jobs/loop.js';
+import { EnvironmentLoop } from '../jobs/loop.js';
 import { withLinkedSpan } from '../observability/tracing.js';
 import { toEnvelope, type EventRow } from './events.repo.js';
 import { onEventsWritten, type EventEnvelope } from './outbox.js';
@@ -47,7 +47,7 @@ SELECT e.id, e.type, e.created_at, e.data, e.context, c.attempts FROM claimed c 
  */
 export class Dispatcher {
   private readonly subscribers: { name: string; fn: Subscriber }[] = [];
-  private loop: PollingLoop | undefined;
+  private readonly background: EnvironmentLoop;
   private unsubscribe: (() => void) | undefined;
   private readonly dispatched: Counter<'outcome'>;
   private readonly lag: Histogram;
@@ -63,6 +63,7 @@ export class Dispatcher {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [deps.registry],
     });
+    this.background = new EnvironmentLoop('events.dispatch', (env) => this.runOnce(env), options.pollMs, deps.logger, (n) => n >= options.batchSize);
     const db = deps.db;
     new Gauge({
       name: 'tessera_outbox_depth',
@@ -164,41 +165,24 @@ export class Dispatcher {
     for (const e of events) this.lag.observe(Math.max(0, (now - e.created_at.getTime()) / 1000));
   }
 
-  /** Dispatches until no event is due in any environment (tests, and `drain` on shutdown). */
-  async drain(): Promise<number> {
-    let total = 0;
-    for (let n = await this.runAll(); n > 0; n = await this.runAll()) total += n;
-    return total;
-  }
-
   /**
    * Starts dispatching in the background: soon after this process commits events (waiting
    * `lingerMs` so a burst of commits makes one batch, not one transaction each), and every
-   * `pollMs` for events other processes wrote.
+   * `pollMs` for events other processes wrote; straight on while a batch comes back full.
    */
   start(): void {
-    if (this.loop) return;
-    // go straight on only after a full batch (a backlog); otherwise wait for a wake or the poll
-    const pass = async () => {
-      let full = 0;
-      for (const env of ENVIRONMENTS) if ((await this.runOnce(env)) >= this.options.batchSize) full++;
-      return full;
-    };
-    const loop = new PollingLoop('events.dispatch', pass, this.options.pollMs, this.deps.logger);
-    this.unsubscribe = onEventsWritten(() => loop.wakeSoon(this.options.lingerMs));
-    this.loop = loop;
-    loop.start();
+    this.background.start();
+    this.unsubscribe ??= onEventsWritten(() => this.background.wakeSoon(this.options.lingerMs));
   }
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
-    await this.loop?.stop();
-    this.loop = undefined;
+    this.unsubscribe = undefined;
+    await this.background.stop();
   }
 
-  private async runAll(): Promise<number> {
-    let n = 0;
-    for (const env of ENVIRONMENTS) n += await this.runOnce(env);
-    return n;
+  /** Dispatches until no event is due in any environment (tests, and shutdown). */
+  drain(): Promise<number> {
+    return this.background.drain();
   }
 }

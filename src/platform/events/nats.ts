@@ -1,8 +1,8 @@
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { ENVIRONMENTS, type Database, type Environment } from '../db/database.js';
-import { PollingLoop } from '../jobs/loop.js';
+import type { Database, Environment } from '../db/database.js';
+import { EnvironmentLoop } from '../jobs/loop.js';
 import type { Subscriber } from './dispatcher.js';
 import { toEnvelope, type EventRow } from './events.repo.js';
 import type { EventEnvelope } from './outbox.js';
@@ -28,13 +28,15 @@ const CLAIM = `SELECT q.event_id, q.attempts, e.id, e.type, e.created_at, e.data
  */
 export class NatsSink {
   private connecting: Promise<{ nc: NatsConnection; js: JetStreamClient }> | undefined;
-  private loop: PollingLoop | undefined;
+  private readonly background: EnvironmentLoop;
 
   constructor(
     private readonly deps: { db: Database; now: () => Date; logger: Logger; pollMs: number },
     private readonly url: string,
     private readonly stream: string,
-  ) {}
+  ) {
+    this.background = new EnvironmentLoop('events.nats', (env) => this.runOnce(env), deps.pollMs, deps.logger);
+  }
 
   private client(): Promise<{ nc: NatsConnection; js: JetStreamClient }> {
     this.connecting ??= (async () => {
@@ -61,7 +63,7 @@ export class NatsSink {
       [SINK, events.map((e) => e.id), this.deps.now()],
       'events_sink_enqueue',
     );
-    tx.afterCommit(() => this.loop?.wakeSoon(20));
+    tx.afterCommit(() => this.background.wakeSoon(20));
   };
 
   /**
@@ -104,29 +106,16 @@ export class NatsSink {
   }
 
   /** Publishes until nothing due is left (tests). */
-  async drain(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      let n = 0;
-      for (const env of ENVIRONMENTS) n += await this.runOnce(env);
-      total += n;
-      if (!n) return total;
-    }
+  drain(): Promise<number> {
+    return this.background.drain();
   }
 
   start(): void {
-    if (this.loop) return;
-    this.loop = new PollingLoop('events.nats', async () => {
-      let n = 0;
-      for (const env of ENVIRONMENTS) n += await this.runOnce(env);
-      return n;
-    }, this.deps.pollMs, this.deps.logger);
-    this.loop.start();
+    this.background.start();
   }
 
   async close(): Promise<void> {
-    await this.loop?.stop();
-    this.loop = undefined;
+    await this.background.stop();
     const c = this.connecting;
     this.connecting = undefined;
     if (c) await (await c.catch(() => undefined))?.nc.drain();

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ENVIRONMENTS, type Environment } from '../db/database.js';
 
 /**
  * Runs `pass` over and over in the background: again at once while it finds work (returns > 0),
@@ -71,5 +72,64 @@ export class PollingLoop {
     this.running = false;
     this.wakeSleeper?.();
     await this.loop;
+  }
+}
+
+/**
+ * A background worker's loop over both environments: `runOnce(env)` does one batch in one
+ * environment and says how many items it took. `drain` runs passes until one finds nothing (tests,
+ * shutdown); `start` runs them in the background as a PollingLoop, going straight on while some
+ * environment has a backlog (`backlog(n)`, by default any work at all).
+ */
+export class EnvironmentLoop {
+  private loop: PollingLoop | undefined;
+
+  constructor(
+    private readonly name: string,
+    private readonly runOnce: (env: Environment) => Promise<number>,
+    private readonly pollMs: number,
+    private readonly logger: Logger,
+    private readonly backlog: (n: number) => boolean = (n) => n > 0,
+  ) {}
+
+  /** One batch in each environment; the items taken in all. */
+  async runAll(): Promise<number> {
+    let n = 0;
+    for (const env of ENVIRONMENTS) n += await this.runOnce(env);
+    return n;
+  }
+
+  async drain(): Promise<number> {
+    let total = 0;
+    for (let n = await this.runAll(); n > 0; n = await this.runAll()) total += n;
+    return total;
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.loop = new PollingLoop(
+      this.name,
+      async () => {
+        let behind = 0;
+        for (const env of ENVIRONMENTS) if (this.backlog(await this.runOnce(env))) behind++;
+        return behind;
+      },
+      this.pollMs,
+      this.logger,
+    );
+    this.loop.start();
+  }
+
+  wake(): void {
+    this.loop?.wake();
+  }
+
+  wakeSoon(ms: number): void {
+    this.loop?.wakeSoon(ms);
+  }
+
+  async stop(): Promise<void> {
+    await this.loop?.stop();
+    this.loop = undefined;
   }
 }
