@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { eventsOf } from './helpers/events.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -182,5 +183,21 @@ describe('promotion rejection metric', () => {
     expect(text).toMatch(/tessera_promotion_rejections_total\{reason="expired"\} 2/);
     expect(text).toMatch(/tessera_promotion_rejections_total\{reason="min_subtotal_not_met"\} 1/);
     expect(text).toMatch(/tessera_promotion_rejections_total\{reason="not_combinable"\} 0/);
+  });
+});
+
+describe('promotion events', () => {
+  it('create, update and delete each write their event; a refused write writes none', async () => {
+    const created = await t.call('POST', '/v1/promotions', { body: { name: 'Evented', code: `EVT${Date.now()}`, actions: [tenOff] } });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id as string;
+    expect((await t.call('PATCH', `/v1/promotions/${id}`, { body: { name: 'Evented twice' } })).statusCode).toBe(200);
+    expect((await t.call('PATCH', `/v1/promotions/${id}`, { body: { usage_limit: -1 } })).statusCode).toBe(422);
+    expect((await t.call('DELETE', `/v1/promotions/${id}`)).statusCode).toBe(200);
+    const events = await eventsOf(t, ['promotion.*'], id);
+    expect(events.map((e) => e.type)).toEqual(['promotion.created', 'promotion.updated', 'promotion.deleted']);
+    expect(events[0]!.data.object).toMatchObject({ id, name: 'Evented' });
+    expect(events[1]!.data.previous_attributes).toMatchObject({ name: 'Evented' });
+    expect(events[1]!.data.object).toMatchObject({ name: 'Evented twice' });
   });
 });

@@ -1,5 +1,6 @@
 import type { Environment, Queryable } from '../../platform/db/database.js';
 import { InvalidationBus } from '../../platform/db/invalidation.js';
+import { emit, previousAttributes } from '../../platform/events/outbox.js';
 import type { ServiceContext } from '../../platform/http/context.js';
 import { AppError, type FieldError } from '../../platform/http/errors.js';
 import type { ModuleDeps } from '../../platform/http/module.js';
@@ -113,7 +114,11 @@ export class PromotionsService {
     };
     checkPromotion(write, 0);
     const id = ctx.ids('promo');
-    const row = await this.write(ctx, id, (tx) => repo.insertPromotion(tx, id, write, ctx.now())).catch((err: unknown) => codeTaken(err, write.code));
+    const row = await this.write(ctx, id, async (tx) => {
+      const created = await repo.insertPromotion(tx, id, write, ctx.now());
+      await emit(tx, ctx, { type: 'promotion.created', object: presentPromotion(created) });
+      return created;
+    }).catch((err: unknown) => codeTaken(err, write.code));
     return presentPromotion(row);
   }
 
@@ -125,7 +130,12 @@ export class PromotionsService {
       if (!current) throw new AppError(PromotionErrors.promotionNotFound, `No promotion ${id}.`);
       const merged = { ...current, ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) };
       checkPromotion(merged, current.times_redeemed);
-      return repo.updatePromotion(tx, id, fields, ctx.now());
+      const updated = await repo.updatePromotion(tx, id, fields, ctx.now());
+      const before = presentPromotion(current);
+      const after = presentPromotion(updated);
+      const previous = previousAttributes(before, after);
+      if (Object.keys(previous).length) await emit(tx, ctx, { type: 'promotion.updated', object: after, previous });
+      return updated;
     }).catch((err: unknown) => codeTaken(err, fields.code));
     return presentPromotion(row);
   }
@@ -138,6 +148,7 @@ export class PromotionsService {
       const used = await repo.countRedemptions(tx, id);
       if (used > 0) throw new AppError(PromotionErrors.promotionInUse, `Promotion ${id} has ${used} redemptions; set its status to inactive instead.`);
       await repo.deletePromotion(tx, id);
+      await emit(tx, ctx, { type: 'promotion.deleted', object: { id, object: 'promotion', deleted: true } });
     });
   }
 
