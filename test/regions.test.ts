@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { eventsOf } from './helpers/events.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -85,5 +86,25 @@ describe('shipping options', () => {
     expect(patched.json()).toMatchObject({ active: false, free_over_amount: null });
     expect((await t.call('DELETE', `/v1/shipping_options/${weight.json().id}`)).statusCode).toBe(200);
     expect((await t.call('GET', `/v1/shipping_options/${weight.json().id}`)).statusCode).toBe(404);
+  });
+});
+
+describe('region and shipping option events', () => {
+  it('each write emits its event in its transaction, updates with previous_attributes', async () => {
+    const region = (await t.call('POST', '/v1/regions', { body: { name: 'Evented', currency: 'EUR', countries: ['LU'], tax_rate: 17 } })).json();
+    expect((await t.call('PATCH', `/v1/regions/${region.id}`, { body: { tax_rate: 16 } })).statusCode).toBe(200);
+    expect((await t.call('POST', '/v1/regions', { body: { name: 'Clash', currency: 'EUR', countries: ['LU'], tax_rate: 1 } })).statusCode).toBe(409);
+    const option = (await t.call('POST', `/v1/regions/${region.id}/shipping_options`, { body: { name: 'Post', price: { type: 'flat', amount: 300 } } })).json();
+    expect((await t.call('PATCH', `/v1/shipping_options/${option.id}`, { body: { name: 'Post+' } })).statusCode).toBe(200);
+    expect((await t.call('DELETE', `/v1/shipping_options/${option.id}`)).statusCode).toBe(200);
+    expect((await t.call('DELETE', `/v1/regions/${region.id}`)).statusCode).toBe(200);
+
+    const regionEvents = await eventsOf(t, ['region.*'], region.id);
+    expect(regionEvents.map((e) => e.type)).toEqual(['region.created', 'region.updated', 'region.deleted']);
+    expect(regionEvents[0]!.data.object).toMatchObject({ id: region.id, countries: ['LU'], tax_rate: 17 });
+    expect(regionEvents[1]!.data.previous_attributes).toEqual({ tax_rate: 17 });
+    const optionEvents = await eventsOf(t, ['shipping_option.*'], option.id);
+    expect(optionEvents.map((e) => e.type)).toEqual(['shipping_option.created', 'shipping_option.updated', 'shipping_option.deleted']);
+    expect(optionEvents[1]!.data.previous_attributes).toEqual({ name: 'Post' });
   });
 });

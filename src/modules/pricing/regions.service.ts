@@ -1,4 +1,5 @@
 import type { Environment, Queryable } from '../../platform/db/database.js';
+import { emit, previousAttributes } from '../../platform/events/outbox.js';
 import { InvalidationBus } from '../../platform/db/invalidation.js';
 import { AppError, type FieldError } from '../../platform/http/errors.js';
 import type { ServiceContext } from '../../platform/http/context.js';
@@ -137,6 +138,13 @@ export class RegionsService {
     return overrides.map((o) => ({ category_id: o.category_id, rate_ppm: percentToPpm(o.tax_rate) }));
   }
 
+  /** The region as the API shows it, read in the write's own transaction (for its event). */
+  private async inTx(tx: Queryable, id: string): Promise<Region> {
+    const [row] = await repo.findRegions(tx, [id]);
+    if (!row) throw new AppError(PricingErrors.regionNotFound, `No region ${id}.`);
+    return presentRegion(row);
+  }
+
   async get(ctx: ServiceContext, id: string): Promise<Region> {
     const [row] = await repo.findRegions(ctx.db, [id]);
     if (!row) throw new AppError(PricingErrors.regionNotFound, `No region ${id}.`);
@@ -164,6 +172,7 @@ export class RegionsService {
       };
       await repo.insertRegion(tx, row, ctx.now());
       await repo.replaceCountries(tx, id, input.countries).catch(countryConflict);
+      await emit(tx, ctx, { type: 'region.created', object: await this.inTx(tx, id) });
     });
     return this.get(ctx, id);
   }
@@ -171,6 +180,7 @@ export class RegionsService {
   async update(ctx: ServiceContext, id: string, patch: RegionPatch): Promise<Region> {
     const overrides = await this.checkOverrides(ctx, patch.tax_overrides);
     await this.write(ctx, id, async (tx) => {
+      const before = (await repo.findRegions(tx, [id]))[0];
       const found = await repo.updateRegion(
         tx,
         id,
@@ -184,8 +194,11 @@ export class RegionsService {
         },
         ctx.now(),
       );
-      if (!found) throw new AppError(PricingErrors.regionNotFound, `No region ${id}.`);
+      if (!found || !before) throw new AppError(PricingErrors.regionNotFound, `No region ${id}.`);
       if (patch.countries) await repo.replaceCountries(tx, id, patch.countries).catch(countryConflict);
+      const after = await this.inTx(tx, id);
+      const previous = previousAttributes(presentRegion(before), after);
+      if (Object.keys(previous).length) await emit(tx, ctx, { type: 'region.updated', object: after, previous });
     });
     return this.get(ctx, id);
   }
@@ -193,6 +206,7 @@ export class RegionsService {
   async remove(ctx: ServiceContext, id: string): Promise<void> {
     await this.write(ctx, id, async (tx) => {
       if (!(await repo.deleteRegion(tx, id))) throw new AppError(PricingErrors.regionNotFound, `No region ${id}.`);
+      await emit(tx, ctx, { type: 'region.deleted', object: { id, object: 'region', deleted: true } });
     });
   }
 
@@ -211,13 +225,15 @@ export class RegionsService {
     checkBands(input.price);
     await this.get(ctx, regionId);
     const id = ctx.ids('shipopt');
-    await this.write(ctx, regionId, (tx) =>
-      repo.insertShippingOption(
+    await this.write(ctx, regionId, async (tx) => {
+      await repo.insertShippingOption(
         tx,
         { id, region_id: regionId, name: input.name, price: input.price, free_over_amount: input.free_over_amount ?? null, active: input.active ?? true, metadata: input.metadata ?? {} },
         ctx.now(),
-      ),
-    );
+      );
+      const created = await repo.findShippingOption(tx, id);
+      if (created) await emit(tx, ctx, { type: 'shipping_option.created', object: presentShippingOption(created) });
+    });
     return this.getShippingOption(ctx, id);
   }
 
@@ -226,6 +242,11 @@ export class RegionsService {
     const current = await this.getShippingOption(ctx, id);
     await this.write(ctx, current.region_id, async (tx) => {
       await repo.updateShippingOption(tx, id, patch, ctx.now());
+      const updated = await repo.findShippingOption(tx, id);
+      if (!updated) return;
+      const after = presentShippingOption(updated);
+      const previous = previousAttributes(current, after);
+      if (Object.keys(previous).length) await emit(tx, ctx, { type: 'shipping_option.updated', object: after, previous });
     });
     return this.getShippingOption(ctx, id);
   }
@@ -234,6 +255,7 @@ export class RegionsService {
     const current = await this.getShippingOption(ctx, id);
     await this.write(ctx, current.region_id, async (tx) => {
       await repo.deleteShippingOption(tx, id);
+      await emit(tx, ctx, { type: 'shipping_option.deleted', object: { id, object: 'shipping_option', deleted: true } });
     });
   }
 }
