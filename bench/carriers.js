@@ -14,7 +14,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cpuMeter, embeddedPidFile, sleep } from './proc.js';
 import { fmtInt, fmtNum, table } from './report.js';
-import { ROOT, benchOptions, client, flow, machine, must, percentile, postgresPids, prepare, startTessera, withClient } from './storefront.js';
+import { ROOT, benchOptions, client, flow, machine, must, percentile, postgresPids, prepare, startTessera, withClient, runBackends } from './storefront.js';
 
 const CARRIERS = ['ups', 'fedex', 'dhl', 'usps'];
 // the location bench/storefront.js's `prepare` stocks
@@ -474,33 +474,15 @@ function report(run, opts) {
 async function main() {
   const opts = options();
   const adapters = await loadAdapters();
-  const servers = new Set();
-  const cleanups = [];
-  const stopAll = () => {
-    for (const s of servers) s.killNow();
-  };
-  process.once('SIGINT', () => {
-    stopAll();
-    process.exit(130);
-  });
   const pollMs = process.env.TESSERA_WEBHOOK_POLL_MS ?? '200 (default)';
   const results = { machine: { ...machine(), loadavg: os.loadavg() }, options: { ...opts, pgUrl: opts.pgUrl ? '(set)' : null }, tessera_env: { TESSERA_WEBHOOK_POLL_MS: pollMs }, runs: [] };
   console.log(`machine: ${results.machine.cpus} CPUs (${results.machine.model}), Node ${results.machine.node}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`Tessera: TESSERA_WEBHOOK_POLL_MS=${pollMs}`);
-  try {
-    for (const kind of opts.backends) {
-      console.log(`\n== ${kind === 'pg' ? 'PostgreSQL server' : 'embedded PostgreSQL'} ==`);
-      const run = await runBackend(opts, kind, adapters, servers, cleanups);
-      results.runs.push(run);
-      report(run, opts);
-    }
-  } finally {
-    stopAll();
-    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch((err) => console.error(`cleanup: ${err.message}`));
-  }
-  fs.mkdirSync(path.dirname(opts.out), { recursive: true });
-  fs.writeFileSync(opts.out, JSON.stringify(results, null, 2));
-  console.log(`\nresults: ${opts.out}`);
+  await runBackends(opts, results, async (kind, servers, cleanups) => {
+    const run = await runBackend(opts, kind, adapters, servers, cleanups);
+    results.runs.push(run);
+    report(run, opts);
+  });
 }
 
 main().then(

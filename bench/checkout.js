@@ -4,11 +4,9 @@
 // (create cart → add item → address and e-mail → shipping → checkout with tok_visa) against a
 // freshly started Tessera, on the embedded PostgreSQL and (with --pg-url) on a PostgreSQL server.
 // Prints orders/s and p50/p95/p99 per step and per flow. See bench/README.md.
-import fs from 'node:fs';
-import path from 'node:path';
 import { sleep } from './proc.js';
 import { fmtInt, fmtNum, median, table } from './report.js';
-import { STEPS, benchOptions, client, machine, measure, prepare, startTessera } from './storefront.js';
+import { STEPS, benchOptions, client, machine, measure, prepare, runBackends, startTessera } from './storefront.js';
 
 const USAGE = `Usage: node bench/checkout.js [options]    (or: npm run bench:checkout -- [options])
 
@@ -37,42 +35,24 @@ function options() {
 
 async function main() {
   const opts = options();
-  const servers = new Set();
-  const cleanups = [];
-  const stopAll = () => {
-    for (const s of servers) s.killNow();
-  };
-  process.once('SIGINT', () => {
-    stopAll();
-    process.exit(130);
-  });
   const results = { machine: machine(), options: { ...opts, pgUrl: opts.pgUrl ? '(set)' : null }, runs: [] };
-  try {
-    for (const kind of opts.backends) {
-      console.log(`\n== ${kind === 'pg' ? 'PostgreSQL server' : 'embedded PostgreSQL'} ==`);
-      const { server, base, key, version } = await startTessera(opts, kind, servers, cleanups);
-      try {
-        const prepared = await prepare(client(base, key), opts.skus);
-        const api = client(base, prepared.pk);
-        for (const workers of opts.workers) {
-          await measure(api, prepared.skus, workers, opts.warmup, server.pid);
-          const reps = [];
-          for (let r = 0; r < opts.repeat; r++) reps.push(await measure(api, prepared.skus, workers, opts.duration, server.pid));
-          const run = { backend: kind, postgres_version: version, workers, repeats: reps, orders_per_s: median(reps.map((x) => x.orders_per_s)) };
-          results.runs.push(run);
-          report(run);
-        }
-      } finally {
-        await server.stop();
+  await runBackends(opts, results, async (kind, servers, cleanups) => {
+    const { server, base, key, version } = await startTessera(opts, kind, servers, cleanups);
+    try {
+      const prepared = await prepare(client(base, key), opts.skus);
+      const api = client(base, prepared.pk);
+      for (const workers of opts.workers) {
+        await measure(api, prepared.skus, workers, opts.warmup, server.pid);
+        const reps = [];
+        for (let r = 0; r < opts.repeat; r++) reps.push(await measure(api, prepared.skus, workers, opts.duration, server.pid));
+        const run = { backend: kind, postgres_version: version, workers, repeats: reps, orders_per_s: median(reps.map((x) => x.orders_per_s)) };
+        results.runs.push(run);
+        report(run);
       }
+    } finally {
+      await server.stop();
     }
-  } finally {
-    stopAll();
-    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch((err) => console.error(`cleanup: ${err.message}`));
-  }
-  fs.mkdirSync(path.dirname(opts.out), { recursive: true });
-  fs.writeFileSync(opts.out, JSON.stringify(results, null, 2));
-  console.log(`\nresults: ${opts.out}`);
+  });
 }
 
 function report(run) {

@@ -259,3 +259,32 @@ export function benchOptions(name, usage, own) {
     },
   };
 }
+
+/**
+ * The frame every storefront benchmark runs in: for each backend of `opts`, `runOne(kind, servers,
+ * cleanups)` (servers to kill and cleanups to run whatever happens, Ctrl-C included), then the
+ * results written to `opts.out`.
+ */
+export async function runBackends(opts, results, runOne) {
+  const servers = new Set();
+  const cleanups = [];
+  const stopAll = () => {
+    for (const s of servers) s.killNow();
+  };
+  process.once('SIGINT', () => {
+    stopAll();
+    process.exit(130);
+  });
+  try {
+    for (const kind of opts.backends) {
+      console.log(`\n== ${kind === 'pg' ? 'PostgreSQL server' : 'embedded PostgreSQL'} ==`);
+      await runOne(kind, servers, cleanups);
+    }
+  } finally {
+    stopAll();
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch((err) => console.error(`cleanup: ${err.message}`));
+  }
+  fs.mkdirSync(path.dirname(opts.out), { recursive: true });
+  fs.writeFileSync(opts.out, JSON.stringify(results, null, 2));
+  console.log(`\nresults: ${opts.out}`);
+}

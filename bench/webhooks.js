@@ -7,14 +7,12 @@
 // See bench/README.md.
 import { fork } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sleep } from './proc.js';
 import { fmtInt, fmtNum, fmtRatio, table } from './report.js';
-import { HOST, benchOptions, client, machine, measure, must, percentile, prepare, startTessera } from './storefront.js';
+import { HOST, benchOptions, client, machine, measure, must, percentile, prepare, startTessera, runBackends } from './storefront.js';
 
 const RECEIVER_FLAG = '--as-webhook-receiver';
 const DELIVERY_TARGET_PER_S = 1000;
@@ -353,33 +351,15 @@ function report(run, opts) {
 
 async function main() {
   const opts = options();
-  const servers = new Set();
-  const cleanups = [];
-  const stopAll = () => {
-    for (const s of servers) s.killNow();
-  };
-  process.once('SIGINT', () => {
-    stopAll(); // the receiver exits with us: its IPC channel closes
-    process.exit(130);
-  });
   const tuning = Object.fromEntries(Object.entries(TUNING).map(([k, v]) => [k, process.env[k] ?? `${v} (default)`]));
   const results = { machine: { ...machine(), loadavg: os.loadavg() }, options: { ...opts, pgUrl: opts.pgUrl ? '(set)' : null }, tessera_env: tuning, runs: [] };
   console.log(`machine: ${results.machine.cpus} CPUs (${results.machine.model}), Node ${results.machine.node}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`Tessera: ${Object.entries(tuning).map(([k, v]) => `${k}=${v}`).join(', ')}`);
-  try {
-    for (const kind of opts.backends) {
-      console.log(`\n== ${kind === 'pg' ? 'PostgreSQL server' : 'embedded PostgreSQL'} ==`);
-      const run = await runBackend(opts, kind, servers, cleanups);
-      results.runs.push(run);
-      report(run, opts);
-    }
-  } finally {
-    stopAll();
-    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch((err) => console.error(`cleanup: ${err.message}`));
-  }
-  fs.mkdirSync(path.dirname(opts.out), { recursive: true });
-  fs.writeFileSync(opts.out, JSON.stringify(results, null, 2));
-  console.log(`\nresults: ${opts.out}`);
+  await runBackends(opts, results, async (kind, servers, cleanups) => {
+    const run = await runBackend(opts, kind, servers, cleanups);
+    results.runs.push(run);
+    report(run, opts);
+  });
 }
 
 if (process.argv[2] === RECEIVER_FLAG) receiver(Number(process.argv[3]));

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
+import { countingDb } from '../src/platform/db/counting.testbed.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorControl } from '../src/modules/payments/index.js';
 import { ulidIds } from '../src/platform/crypto/ids.js';
-import type { EnvDb, Queryable } from '../src/platform/db/database.js';
 import type { EventEnvelope } from '../src/platform/events/outbox.js';
 import type { ServiceContext } from '../src/platform/http/context.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
@@ -53,30 +53,7 @@ async function campaignCart(metadata: Record<string, string> | undefined, header
   return id;
 }
 
-/** The test database, logging each round trip: a statement's name (numbered names without their number, else its start), BEGIN and END. */
-function counting(): { db: EnvDb; log: string[] } {
-  const inner = t.db.forEnv('test');
-  const log: string[] = [];
-  const wrap = (q: Queryable): Queryable => ({
-    query: (sql, params, name) => (log.push(name?.replace(/_\d+$/, '') ?? sql.trim().slice(0, 30)), q.query(sql, params, name)),
-    afterCommit: (fn) => q.afterCommit(fn),
-  });
-  const outside = wrap(inner);
-  const db: EnvDb = {
-    env: inner.env,
-    query: (sql, params, name) => outside.query(sql, params, name),
-    afterCommit: (fn) => inner.afterCommit(fn),
-    transaction: async (fn) => {
-      log.push('BEGIN');
-      try {
-        return await inner.transaction((tx) => fn(wrap(tx)));
-      } finally {
-        log.push('END');
-      }
-    },
-  };
-  return { db, log };
-}
+const counting = () => countingDb(t.db.forEnv('test'));
 
 describe('commerce events', () => {
   it('costs a checkout no round trip: the events ride in the statements that make the changes', async () => {

@@ -1,5 +1,6 @@
+import { countingDb } from '../../platform/db/counting.testbed.js';
 import { describe, expect, it } from 'vitest';
-import type { EnvDb, Queryable } from '../../platform/db/database.js';
+import type { EnvDb } from '../../platform/db/database.js';
 import { listEvents } from '../../platform/events/events.repo.js';
 import type { ServiceContext } from '../../platform/http/context.js';
 import { AppError } from '../../platform/http/errors.js';
@@ -28,33 +29,7 @@ async function levelEvents(skus: readonly string[]) {
   return all.filter((e) => skus.includes(e.data.object.sku as string)).reverse();
 }
 
-/** The environment's database, logging each round trip: a statement's name (or its start), BEGIN and END. */
-function counting(): { db: EnvDb; log: string[] } {
-  const inner = bed.db.forEnv('test');
-  const log: string[] = [];
-  const wrap = (q: Queryable): Queryable => ({
-    query: (sql, params, name) => {
-      log.push(name ?? sql.trim().slice(0, 30));
-      return q.query(sql, params, name);
-    },
-    afterCommit: (fn) => q.afterCommit(fn),
-  });
-  const outside = wrap(inner);
-  const envDb: EnvDb = {
-    env: inner.env,
-    query: (sql, params, name) => outside.query(sql, params, name),
-    afterCommit: (fn) => inner.afterCommit(fn),
-    transaction: async (fn) => {
-      log.push('BEGIN');
-      try {
-        return await inner.transaction((tx) => fn(wrap(tx)));
-      } finally {
-        log.push('END');
-      }
-    },
-  };
-  return { db: envDb, log };
-}
+const counting = () => countingDb(bed.db.forEnv('test'));
 
 describe('round trips', () => {
   it('a one-SKU reservation that one location covers is one statement; commit in the caller’s transaction is two', async () => {
