@@ -6,6 +6,7 @@ import { createCheckoutModule } from './modules/checkout/index.js';
 import { createCustomersModule } from './modules/customers/index.js';
 import { createDevelopersModule } from './modules/developers/index.js';
 import { createFulfillmentModule } from './modules/fulfillment/index.js';
+import { createMarketplaceModule } from './modules/marketplace/index.js';
 import { createInventoryModule } from './modules/inventory/index.js';
 import { createOrdersModule } from './modules/orders/index.js';
 import { createPaymentsModule, type ProcessorDirectory } from './modules/payments/index.js';
@@ -74,11 +75,12 @@ export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) 
 
   const fulfillment = createFulfillmentModule(deps, orders.orders, inventory.locations);
   const webhooks = createWebhooksModule(deps, dispatcher);
+  const marketplace = createMarketplaceModule(deps, dispatcher);
   const { natsUrl, natsStream } = deps.config.events;
   const nats = natsUrl ? new NatsSink({ ...deps, pollMs: deps.config.events.pollMs }, natsUrl, natsStream) : undefined;
   if (nats) dispatcher.subscribe('nats', nats.subscriber);
 
-  const all = { developers, catalog, pricing, promotions, inventory, payments, customers, orders, carts, checkout, fulfillment, webhooks };
+  const all = { developers, catalog, pricing, promotions, inventory, payments, customers, orders, carts, checkout, fulfillment, webhooks, marketplace };
   const schemas: TSchema[] = Object.values(all).flatMap((m) => m.schemas as readonly TSchema[]);
   const routes: FastifyPluginAsyncTypebox[] = Object.values(all).map((m) => m.routes);
   return { ...all, dispatcher, nats, schemas, routes };

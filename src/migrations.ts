@@ -12,6 +12,7 @@ import { pricingMigrations } from './modules/pricing/index.js';
 import { promotionsMigrations } from './modules/promotions/index.js';
 import { webhooksMigrations } from './modules/webhooks/index.js';
 import { fulfillmentMigrations } from './modules/fulfillment/index.js';
+import { marketplaceMigrations } from './modules/marketplace/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -30,5 +31,6 @@ export const MIGRATIONS: readonly MigrationSource[] = [
   cartsMigrations,
   ordersMigrations,
   fulfillmentMigrations,
+  marketplaceMigrations,
   webhooksMigrations,
 ];

@@ -51,6 +51,11 @@ export async function authorize(request: FastifyRequest, auth: RouteAuth, resolv
     });
   }
   request.ctx.credential = credential;
+  if (credential.sellerId && !auth.sellers) {
+    throw new AppError(Errors.insufficientScope, 'Seller keys cannot use this route.', [], {
+      'www-authenticate': 'Bearer realm="tessera", error="insufficient_scope"',
+    });
+  }
   const missing = missingScopes(credential.scopes, auth.scopes);
   if (missing.length) {
     throw new AppError(Errors.insufficientScope, `This key lacks the scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')}.`, [], {

@@ -13,8 +13,13 @@ export interface Credential {
   sellerId: string | null;
 }
 
-/** How a route is protected. Every route declares one; a route without is refused at start-up. */
-export type RouteAuth = { public: true } | { scopes: readonly string[] };
+/**
+ * How a route is protected. Every route declares one; a route without is refused at start-up.
+ * Seller keys (restricted keys scoped to one marketplace seller) are refused by every route unless
+ * it sets `sellers: true`; such a route must confine what it reads and writes to
+ * `actor.sellerId` itself. Fail closed: a new route never leaks another seller's data by default.
+ */
+export type RouteAuth = { public: true } | { scopes: readonly string[]; sellers?: boolean };
 
 /** TTLs for one cacheable read; `segment` picks the configured Cache-Control TTLs. */
 export interface Cacheable {
