@@ -4,17 +4,20 @@ import { createCartsModule, type CustomersPort } from './modules/carts/index.js'
 import { createCatalogModule } from './modules/catalog/index.js';
 import { createCheckoutModule } from './modules/checkout/index.js';
 import { createCustomersModule } from './modules/customers/index.js';
-import { createDevelopersModule } from './modules/developers/index.js';
+import { createDevelopersModule, CreatedApiKeySchema } from './modules/developers/index.js';
 import { createFulfillmentModule } from './modules/fulfillment/index.js';
 import { createMarketplaceModule } from './modules/marketplace/index.js';
 import { createInventoryModule } from './modules/inventory/index.js';
-import { createOrdersModule } from './modules/orders/index.js';
+import { createOrdersModule, OrderErrors } from './modules/orders/index.js';
 import { createPaymentsModule, type ProcessorDirectory } from './modules/payments/index.js';
 import { createPricingModule } from './modules/pricing/index.js';
 import { createPromotionsModule } from './modules/promotions/index.js';
 import { createWebhooksModule } from './modules/webhooks/index.js';
 import { Dispatcher } from './platform/events/dispatcher.js';
 import { NatsSink } from './platform/events/nats.js';
+import type { EnvDb, Queryable } from './platform/db/database.js';
+import type { ServiceContext } from './platform/http/context.js';
+import { AppError } from './platform/http/errors.js';
 import type { ModuleDeps } from './platform/http/module.js';
 
 /**
@@ -25,7 +28,8 @@ import type { ModuleDeps } from './platform/http/module.js';
 export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) {
   // hands outbox events to subscribers; `serve` and `worker` start it, tests drain it
   const dispatcher = new Dispatcher({ ...deps, registry: deps.metrics.registry }, deps.config.events);
-  const developers = createDevelopersModule(deps);
+  // a seller's status decides whether its keys work; the marketplace is created below, before any request
+  const developers = createDevelopersModule(deps, (env, sellerId) => marketplace.sellers.status(env, sellerId));
   const catalog = createCatalogModule(deps);
   const pricing = createPricingModule(deps, catalog.categories);
   const promotions = createPromotionsModule(deps);
@@ -43,7 +47,10 @@ export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) 
         return { id: refund.id, amount: refund.amount, status: refund.status, created_at: new Date(refund.created_at) };
       },
     },
-    { restock: async (ctx, reservationId, lines) => void (await inventory.service.restock(ctx, { reservation_id: reservationId, ...(lines ? { lines } : {}) })) },
+    {
+      release: async (ctx, tx, reservationId, keep) => void (await inventory.service.releaseAllocation(ctx, { reservation_id: reservationId, keep }, tx)),
+      restock: async (ctx, reservationId, lines) => void (await inventory.service.restock(ctx, { reservation_id: reservationId, ...(lines ? { lines } : {}) })),
+    },
     promotions.service,
   );
 
@@ -73,9 +80,49 @@ export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) 
     },
   });
 
-  const fulfillment = createFulfillmentModule(deps, orders.orders, inventory.locations);
+  const fulfillment = createFulfillmentModule(deps, orders.orders, {
+    location: (ctx, id) => inventory.locations.get(ctx, id),
+    ship: async (ctx, tx, input) => void (await inventory.service.ship(ctx, { reservation_id: input.reservationId, location_id: input.locationId, lines: input.units }, tx)),
+  }, async (ctx, orderId) => {
+    // the sellers of the order's lines: which seller a shipment belongs to (marketplace, #5)
+    try {
+      return new Map((await orders.orders.get(ctx, orderId)).lines.map((l) => [l.id, l.seller_id]));
+    } catch (err) {
+      if (err instanceof AppError && err.spec === OrderErrors.orderNotFound) return undefined;
+      throw err;
+    }
+  });
   const webhooks = createWebhooksModule(deps, dispatcher);
-  const marketplace = createMarketplaceModule(deps, dispatcher);
+  const marketplace = createMarketplaceModule(deps, dispatcher, {
+    keys: { createSellerKey: (env, ids, input) => developers.keys.createSellerKey(env, ids, input), createdKeySchema: CreatedApiKeySchema },
+    // these read inside the dispatcher's transaction: each service is handed a context bound to it
+    sellerOrders: {
+      orders: {
+        find: async (ctx, tx, id) => {
+          try {
+            return await orders.orders.get(inTransaction(ctx, tx), id);
+          } catch (err) {
+            if (err instanceof AppError && err.spec === OrderErrors.orderNotFound) return undefined;
+            throw err;
+          }
+        },
+      },
+      shipments: { ofOrder: (ctx, tx, orderId) => fulfillment.shipments.listForOrder(inTransaction(ctx, tx), orderId) },
+      catalog: {
+        categoryPaths: async (ctx, tx, productIds) => {
+          const bound = inTransaction(ctx, tx);
+          const products = await catalog.products.loadMany(bound, productIds);
+          const paths = new Map<string, string[]>();
+          for (const id of new Set(products.flatMap((p) => p.category_ids))) {
+            // a category deleted since the product was saved has no path (404): it rates nothing
+            const category = await catalog.categories.get(bound, id).catch((err: unknown) => (err instanceof AppError ? undefined : Promise.reject(err instanceof Error ? err : new Error(String(err)))));
+            paths.set(id, category?.path ?? []);
+          }
+          return new Map(products.map((p) => [p.id, p.category_ids.map((c) => paths.get(c) ?? []).filter((path) => path.length > 0)]));
+        },
+      },
+    },
+  });
   const { natsUrl, natsStream } = deps.config.events;
   const nats = natsUrl ? new NatsSink({ ...deps, pollMs: deps.config.events.pollMs }, natsUrl, natsStream) : undefined;
   if (nats) dispatcher.subscribe('nats', nats.subscriber);
@@ -84,6 +131,12 @@ export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) 
   const schemas: TSchema[] = Object.values(all).flatMap((m) => m.schemas as readonly TSchema[]);
   const routes: FastifyPluginAsyncTypebox[] = Object.values(all).map((m) => m.routes);
   return { ...all, dispatcher, nats, schemas, routes };
+}
+
+/** `ctx` with its database bound to `tx`: a service called from inside a transaction (a subscriber's) reads through it. */
+function inTransaction(ctx: ServiceContext, tx: Queryable): ServiceContext {
+  const db: EnvDb = { env: ctx.env, query: (sql, params, name) => tx.query(sql, params, name), afterCommit: (fn) => tx.afterCommit(fn), transaction: (fn) => fn(tx) };
+  return { ...ctx, db };
 }
 
 export type Modules = ReturnType<typeof createModules>;

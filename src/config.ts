@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseFieldKeys, type FieldKeyring } from './platform/crypto/fields.js';
 
 /** Cache-Control TTLs (seconds) for one segment of catalog reads. */
 export interface CacheTtl {
@@ -41,6 +42,51 @@ export interface Config {
    * without one gets a random secret per process (shared with the in-process carrier emulators).
    */
   carrierSecrets: Partial<Record<'live' | 'test', Partial<Record<string, string>>>>;
+  /** Marketplace settlements: funds are paid out `holdDays` after delivery; the run job fires every `intervalMinutes`. */
+  settlements: { holdDays: number; intervalMinutes: number };
+  /** Marketplace commission (modules/marketplace/commission.ts); sellers' own terms override it. */
+  commission: CommissionConfig;
+  /** Who keeps a seller order's share of the order's shipping: the platform (default) or the seller. */
+  sellerShippingPayee: 'platform' | 'seller';
+  /**
+   * Keys of field-level encryption (seller payout details), from `TESSERA_FIELD_KEYS`
+   * (`<id>:<base64 32 bytes>,…`, the first seals, all open). Unset: each database keeps a
+   * development key in `platform_state` (platform/crypto/fields.ts); `NODE_ENV=production` refuses that.
+   */
+  fieldKeys: FieldKeyring | undefined;
+}
+
+export interface CommissionConfig {
+  /** The default rate in parts per million (100000 = 10 %). */
+  ratePpm: number;
+  /** By category id (the deepest matching category wins), from `cat_x=120000,cat_y=80000`. */
+  categoryRatesPpm: Record<string, number>;
+  /** Added once per seller order, in minor units. */
+  fixedFee: number;
+  /** The least a seller order pays, in minor units. */
+  minimumFee: number;
+}
+
+function parseCategoryRates(raw: string | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z0-9_]{1,64})=(\d{1,7})$/.exec(part);
+    if (!m || Number(m[2]) > 1_000_000) throw new ConfigError(`TESSERA_COMMISSION_CATEGORY_RATES must look like "cat_x=120000,cat_y=80000" (rates in ppm, at most 1000000), got "${raw}"`);
+    out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}
+
+function ppm(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = int(env, name, fallback);
+  if (value > 1_000_000) throw new ConfigError(`${name} is a rate in parts per million, at most 1000000, got "${env[name]}"`);
+  return value;
+}
+
+function parseShippingPayee(raw: string | undefined): 'platform' | 'seller' {
+  if (!raw || raw === 'platform') return 'platform';
+  if (raw === 'seller') return 'seller';
+  throw new ConfigError(`TESSERA_SELLER_SHIPPING_PAYEE must be "platform" or "seller", got "${raw}"`);
 }
 
 export interface WebhooksConfig {
@@ -171,6 +217,19 @@ function parseCarrierSecrets(raw: string | undefined): Config['carrierSecrets'] 
   return out;
 }
 
+function parseFieldKeyConfig(env: NodeJS.ProcessEnv): FieldKeyring | undefined {
+  const raw = env.TESSERA_FIELD_KEYS;
+  if (!raw) {
+    if (env.NODE_ENV === 'production') throw new ConfigError('TESSERA_FIELD_KEYS is required when NODE_ENV=production: "<id>:<base64 of 32 random bytes>[,<older id>:<base64>…]", the first one active (e.g. k1:$(openssl rand -base64 32))');
+    return undefined;
+  }
+  try {
+    return parseFieldKeys(raw);
+  } catch (err) {
+    throw new ConfigError(`TESSERA_FIELD_KEYS: ${(err as Error).message}`);
+  }
+}
+
 /** Reads the configuration from `env`; throws ConfigError with a clear message on bad input. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const adminKey = env.TESSERA_ADMIN_KEY || undefined;
@@ -205,6 +264,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       natsStream: env.TESSERA_NATS_STREAM || 'TESSERA_EVENTS',
     },
     carrierSecrets: parseCarrierSecrets(env.TESSERA_CARRIER_SECRETS),
+    fieldKeys: parseFieldKeyConfig(env),
+    settlements: {
+      holdDays: int(env, 'TESSERA_SETTLEMENT_HOLD_DAYS', 7, 0),
+      intervalMinutes: int(env, 'TESSERA_SETTLEMENT_INTERVAL_MINUTES', 24 * 60, 1),
+    },
+    commission: {
+      ratePpm: ppm(env, 'TESSERA_COMMISSION_RATE_PPM', 100_000),
+      categoryRatesPpm: parseCategoryRates(env.TESSERA_COMMISSION_CATEGORY_RATES),
+      fixedFee: int(env, 'TESSERA_COMMISSION_FIXED_FEE', 0),
+      minimumFee: int(env, 'TESSERA_COMMISSION_MINIMUM_FEE', 0),
+    },
+    sellerShippingPayee: parseShippingPayee(env.TESSERA_SELLER_SHIPPING_PAYEE),
     webhooks: {
       batchSize: int(env, 'TESSERA_WEBHOOK_BATCH_SIZE', 200, 1),
       concurrency: int(env, 'TESSERA_WEBHOOK_CONCURRENCY', 100, 1),

@@ -29,6 +29,13 @@ export function scheduleJobs(scheduler: Scheduler, deps: { db: Database; ids: Id
   );
   scheduler.every('payments.recover', 60_000, () => modules.payments.jobs.recover());
   scheduler.every('payments.reconcile', 60 * 60_000, () => modules.payments.jobs.reconcile());
+  // today's settlement (idempotent per period: a second firing the same day returns the day's run)
+  scheduler.every('marketplace.settle', modules.marketplace.settlements.intervalMs, () =>
+    perEnv(db, ids, async (ctx) => {
+      const { run, created } = await modules.marketplace.settlements.run(ctx, { trigger: 'schedule' });
+      return { run: run.id, period: run.period, created, payouts: run.payouts.length, findings: run.findings.length };
+    }),
+  );
   scheduler.every('carts.mark_abandoned', 5 * 60_000, () => perEnv(db, ids, (ctx) => modules.carts.abandonment.markAbandoned(ctx)));
   scheduler.every('carts.purge_expired', 60 * 60_000, () => perEnv(db, ids, (ctx) => modules.carts.carts.purgeExpired(ctx)));
   scheduler.every('events.purge', 60 * 60_000, () =>

@@ -79,6 +79,16 @@ describe('authentication and scopes', () => {
     expect(list.body).not.toContain(secret);
   });
 
+  it('seller keys are refused by every route that does not opt in, whatever their scopes', async () => {
+    const seller = (await t.call('POST', '/v1/sellers', { body: { name: 'Auth Seller', email: 'auth@example.com' } })).json();
+    const key = (await t.call('POST', `/v1/sellers/${seller.id}/keys`, { body: { scopes: ['regions:write', 'api_keys:write', 'orders:read'] } })).json().secret as string;
+    const regions = await t.call('POST', '/v1/regions', { key, body: { name: 'Nowhere', currency: 'USD', countries: ['AQ'], tax_rate: 0 } });
+    expect(regions.statusCode).toBe(403);
+    expect(regions.json()).toMatchObject({ code: 'insufficient_scope', detail: 'Seller keys cannot use this route.' });
+    expect((await t.call('POST', '/v1/api_keys', { key, body: { type: 'secret' } })).statusCode).toBe(403);
+    expect((await t.call('GET', '/v1/regions', { key })).statusCode).toBe(403);
+  });
+
   it('restricted keys need explicit scopes and never "*"', async () => {
     for (const body of [{ type: 'restricted' }, { type: 'restricted', scopes: ['*'] }, { type: 'secret', scopes: ['not a scope'] }]) {
       const res = await t.call('POST', '/v1/api_keys', { body });

@@ -30,8 +30,9 @@ describe('checkout under concurrency', () => {
       expect(r.json()).toMatchObject({ code: 'out_of_stock', status: 409 });
       expect(r.json().detail).toContain(store.skus[0]);
     }
+    // the 7 orders hold the 7 units as their allocation: still on hand until shipped, none available
     const level = (await t.call('GET', `/v1/inventory_items/${store.skus[0]}`)).json();
-    expect(level).toMatchObject({ on_hand: 0, reserved: 0, available: 0 });
+    expect(level).toMatchObject({ on_hand: 7, reserved: 7, available: 0 });
     // only the 7 winners were ever charged; losers failed before authorising
     expect((await authorizations(t)).length - authsBefore).toBe(7);
     const open = await Promise.all(ids.map(async (id) => (await t.call('GET', `/v1/carts/${id}`)).json().status));
@@ -64,6 +65,6 @@ describe('checkout under concurrency', () => {
     expect(holding).toHaveLength(10);
     expect(holding.map((a) => a.amount).sort()).toEqual(won.map((r) => r.json().totals.total).sort());
     const level = (await t.call('GET', `/v1/inventory_items/${store.skus[0]}`)).json();
-    expect(level).toMatchObject({ on_hand: 490, reserved: 0 });
+    expect(level).toMatchObject({ on_hand: 500, reserved: 10, available: 490 });
   });
 });

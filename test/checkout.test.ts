@@ -23,7 +23,7 @@ async function cartStatus(id: string) {
 }
 
 describe('checkout', () => {
-  it('turns a ready cart into a paid order, commits stock and completes the cart', async () => {
+  it('turns a ready cart into a paid order, allocates its stock (on hand until shipped) and completes the cart', async () => {
     const before = await availability(store.skus[0]!);
     const cartId = await readyCart(t, store, { country, quantity: 2 });
     const cart = (await t.call('GET', `/v1/carts/${cartId}`)).json();
@@ -36,7 +36,7 @@ describe('checkout', () => {
     expect(order.lines).toEqual([expect.objectContaining({ sku: store.skus[0], quantity: 2, unit_amount: 2500, total: cart.items[0].total })]);
     expect(await cartStatus(cartId)).toMatchObject({ status: 'completed', order_id: order.id });
     const after = await availability(store.skus[0]!);
-    expect(after).toMatchObject({ on_hand: before.on_hand - 2, reserved: before.reserved });
+    expect(after).toMatchObject({ on_hand: before.on_hand, reserved: before.reserved + 2, available: before.available - 2 });
 
     const payment = (await t.call('GET', `/v1/payments/${order.payment_id}`)).json();
     expect(payment).toMatchObject({ status: 'succeeded', amount: order.totals.total, amount_captured: order.totals.total });

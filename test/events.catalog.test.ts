@@ -191,7 +191,7 @@ describe('stock location and level events', () => {
 describe('inventory events of checkout and reservations', () => {
   const levelEvents = async (sku: string) => (await eventsOf(t, ['inventory_level.updated'])).filter((e) => e.data.object.sku === sku);
 
-  it('a checkout emits inventory_level.updated for the committed SKU, none for the hold', async () => {
+  it('a checkout emits no inventory_level.updated (its units stay on hand, reserved); its shipment does', async () => {
     const country = freshCountry();
     const store = await createStore(t, { country, stock: 10 });
     const sku = store.skus[0]!;
@@ -201,15 +201,22 @@ describe('inventory events of checkout and reservations', () => {
 
     const placed = await write('POST', `/v1/carts/${cartId}/checkout`, { payment: { token: 'tok_visa' } }, { key: storefront.secret, headers: { 'idempotency-key': crypto.randomUUID() } });
     expect(placed.res.statusCode, placed.res.body).toBe(201);
-    const [, commit, ...rest] = await levelEvents(sku);
+    expect(await levelEvents(sku)).toHaveLength(1);
+    const level = async () => (await get<{ data: { sku: string }[] }>(`/v1/stock_locations/${store.locationId}/levels`)).data.find((l) => l.sku === sku);
+    expect(await level()).toMatchObject({ on_hand: 10, reserved: 2, available: 8 });
+
+    const order = placed.res.json<{ id: string; lines: { id: string }[] }>();
+    const shipped = await write('POST', `/v1/orders/${order.id}/shipments`, { lines: [{ line_id: order.lines[0]!.id, quantity: 2 }], carrier: 'ups', tracking_number: `1Z${tag()}`, location_id: store.locationId });
+    expect(shipped.res.statusCode, shipped.res.body).toBe(201);
+    const [, shipment, ...rest] = await levelEvents(sku);
     expect(rest).toEqual([]);
-    const shown = (await get<{ data: { sku: string }[] }>(`/v1/stock_locations/${store.locationId}/levels`)).data.find((l) => l.sku === sku);
+    const shown = await level();
     expect(shown).toMatchObject({ on_hand: 8, reserved: 0, available: 8 });
-    expect(commit!.data).toEqual({ object: shown, previous_attributes: { on_hand: 10, reserved: 2 } });
-    expect(commit!.context).toMatchObject({ request_id: placed.requestId, actor: { type: 'api_key', id: storefront.id } });
+    expect(shipment!.data).toEqual({ object: shown, previous_attributes: { on_hand: 10, reserved: 2 } });
+    expect(shipment!.context).toMatchObject({ request_id: shipped.requestId, actor: { type: 'api_key' } });
   });
 
-  it('a hold released by the expiry job emits nothing; a restock emits inventory_level.updated', async () => {
+  it('a hold released by the expiry job emits nothing; a shipment and a restock emit inventory_level.updated', async () => {
     const loc = (await write('POST', '/v1/stock_locations', { name: `Expiry ${tag()}` })).res.json<{ id: string }>();
     const sku = `EXP-${tag()}`;
     expect((await write('PUT', `/v1/stock_locations/${loc.id}/levels/${sku}`, { on_hand: 5 })).res.statusCode).toBe(200);
@@ -224,9 +231,10 @@ describe('inventory events of checkout and reservations', () => {
 
     const sold = await inventory.reserve(ctx(), { reference: `cart_${tag()}`, lines: [{ sku, quantity: 2 }] });
     await t.db.forEnv('test').transaction((tx) => inventory.commit(ctx(), sold.id, tx));
-    await inventory.restock(ctx(), { reservation_id: sold.id, reason: 'order canceled' });
-    const [, commit, restock] = await levelEvents(sku);
-    expect(commit!.data.previous_attributes).toEqual({ on_hand: 5, reserved: 2 });
+    await inventory.ship(ctx(), { reservation_id: sold.id, location_id: loc.id, lines: [{ sku, quantity: 2 }] });
+    await inventory.restock(ctx(), { reservation_id: sold.id, reason: 'returned' });
+    const [, ship, restock] = await levelEvents(sku);
+    expect(ship!.data.previous_attributes).toEqual({ on_hand: 5, reserved: 2 });
     expect(restock!.data).toEqual({
       object: { object: 'stock_level', sku, location_id: loc.id, on_hand: 5, reserved: 0, available: 5, updated_at: expect.any(String) },
       previous_attributes: { on_hand: 3, available: 3 },

@@ -69,7 +69,7 @@ describe('commerce events', () => {
       'payments_settle', // writes payment.captured too
       'BEGIN',
       'orders_insert_with_lines',
-      'inventory_settle_reservations', // commits the reservation as reserve returned it, no read
+      'inventory_mark_committed', // commits the reservation as reserve returned it (the order's allocation), no read
       'payments_attach_order',
       'carts_complete', // with order.created, order.paid and cart.checked_out
       'END',

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapterFor } from '../src/modules/fulfillment/index.js';
 import type { CarrierCode, RawScan } from '../src/modules/fulfillment/carriers/carrier.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import crypto from 'node:crypto';
 import { checkout, createStore, freshCountry, readyCart, type Store } from './helpers/commerce.js';
 import { eventsOf } from './helpers/events.js';
 
@@ -76,6 +77,135 @@ describe('shipments', () => {
     expect((await ship(order.id, { lines: [{ line_id: line.id, quantity: 1 }], tracking_number: trackingNumber(), location_id: 'sloc_nope' })).statusCode).toBe(404);
     expect((await ship(order.id, { lines: [{ line_id: 'oln_other', quantity: 1 }], tracking_number: trackingNumber() })).statusCode).toBe(422);
     expect((await t.call('GET', `/v1/orders/${order.id}`)).json().lines[0].quantity_fulfilled).toBe(1);
+  });
+});
+
+describe('stock leaves the location when the shipment is created', () => {
+  interface Level {
+    on_hand: number;
+    reserved: number;
+    available: number;
+  }
+  /** A store of its own, so its stock numbers are exactly what these tests did to it. */
+  async function ownStore(stock: number) {
+    const c = freshCountry();
+    return { country: c, store: await createStore(t, { country: c, prices: [2500], stock }) };
+  }
+  async function orderOf(s: { country: string; store: Store }, quantity: number) {
+    const res = await checkout(t, await readyCart(t, s.store, { country: s.country, quantity }));
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json<{ id: string; lines: { id: string }[] }>();
+  }
+  /** The SKU's availability as GET shows it: in total, and at each location. */
+  async function stockOf(sku: string): Promise<Level & { at: Record<string, Level> }> {
+    const item = (await t.call('GET', `/v1/inventory_items/${sku}`)).json<Level & { locations: (Level & { location_id: string })[] }>();
+    const at = Object.fromEntries(item.locations.map((l) => [l.location_id, { on_hand: l.on_hand, reserved: l.reserved, available: l.available }]));
+    return { on_hand: item.on_hand, reserved: item.reserved, available: item.available, at };
+  }
+  const shipFrom = (orderId: string, locationId: string, lineId: string, quantity: number) =>
+    t.call('POST', `/v1/orders/${orderId}/shipments`, { body: { carrier: 'ups', location_id: locationId, lines: [{ line_id: lineId, quantity }], tracking_number: trackingNumber() } });
+  const money = (url: string, body: unknown) => t.call('POST', url, { body, headers: { 'idempotency-key': crypto.randomUUID() } });
+
+  it('checkout allocates (on_hand unchanged, reserved up); each shipment takes exactly its units off hand where they are allocated', async () => {
+    const s = await ownStore(3);
+    const sku = s.store.skus[0]!;
+    const other = (await t.call('POST', '/v1/stock_locations', { body: { name: `Second ${crypto.randomUUID()}` } })).json<{ id: string }>();
+    expect((await t.call('PUT', `/v1/stock_locations/${other.id}/levels/${sku}`, { body: { on_hand: 2 } })).statusCode).toBe(200);
+    const main = s.store.locationId;
+
+    const order = await orderOf(s, 4); // 3 allocated at the main location, 1 at the other
+    expect(await stockOf(sku)).toEqual({ on_hand: 5, reserved: 4, available: 1, at: { [main]: { on_hand: 3, reserved: 3, available: 0 }, [other.id]: { on_hand: 2, reserved: 1, available: 1 } } });
+    const line = order.lines[0]!.id;
+
+    const partial = await shipFrom(order.id, main, line, 2);
+    expect(partial.statusCode, partial.body).toBe(201);
+    expect(await stockOf(sku)).toEqual({ on_hand: 3, reserved: 2, available: 1, at: { [main]: { on_hand: 1, reserved: 1, available: 0 }, [other.id]: { on_hand: 2, reserved: 1, available: 1 } } });
+    const ledger = (await t.call('GET', `/v1/stock_adjustments?sku=${sku}&location_id=${main}`)).json<{ data: { kind: string; delta: number; on_hand_after: number }[] }>().data;
+    expect(ledger[0]).toMatchObject({ kind: 'ship', delta: -2, on_hand_after: 1 });
+
+    // 2 more from the main location: only 1 is allocated there, the other is at the second one
+    const before = await stockOf(sku);
+    const wrong = await shipFrom(order.id, main, line, 2);
+    expect(wrong.statusCode).toBe(409);
+    expect(wrong.json()).toMatchObject({ code: 'location_mismatch' });
+    expect(wrong.json().detail).toContain(other.id);
+    expect(await stockOf(sku)).toEqual(before);
+    expect((await t.call('GET', `/v1/orders/${order.id}`)).json()).toMatchObject({ status: 'partially_fulfilled', lines: [{ quantity_fulfilled: 2 }] });
+    expect((await t.call('GET', `/v1/orders/${order.id}/shipments`)).json().data).toHaveLength(1);
+
+    expect((await shipFrom(order.id, main, line, 1)).statusCode).toBe(201);
+    expect((await shipFrom(order.id, other.id, line, 1)).statusCode).toBe(201);
+    expect(await stockOf(sku)).toEqual({ on_hand: 1, reserved: 0, available: 1, at: { [main]: { on_hand: 0, reserved: 0, available: 0 }, [other.id]: { on_hand: 1, reserved: 0, available: 1 } } });
+    expect((await t.call('GET', `/v1/orders/${order.id}`)).json().status).toBe('fulfilled');
+    // nothing left to ship: refused, nothing moves
+    expect((await shipFrom(order.id, other.id, line, 1)).statusCode).toBe(409);
+    expect((await stockOf(sku)).on_hand).toBe(1);
+  });
+
+  it('two simultaneous shipments of the last units: one ships, the other is refused, and the units leave once', async () => {
+    const s = await ownStore(5);
+    const sku = s.store.skus[0]!;
+    const order = await orderOf(s, 2);
+    const line = order.lines[0]!.id;
+    const results = await Promise.all([shipFrom(order.id, s.store.locationId, line, 2), shipFrom(order.id, s.store.locationId, line, 2)]);
+    // the loser waits on the order's lock, then finds it fulfilled: nothing left to ship
+    expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+    expect(results.find((r) => r.statusCode === 409)!.json().code).toBe('order_illegal_transition');
+    expect(await stockOf(sku)).toMatchObject({ on_hand: 3, reserved: 0, available: 3 });
+    expect((await t.call('GET', `/v1/stock_adjustments?sku=${sku}`)).json().data.filter((a: { kind: string }) => a.kind === 'ship')).toHaveLength(1);
+  });
+
+  it('a partly shipped order cannot be canceled; refunding its unshipped units releases their allocation, restock returns shipped ones', async () => {
+    const s = await ownStore(10);
+    const sku = s.store.skus[0]!;
+    const order = await orderOf(s, 4);
+    const line = order.lines[0]!.id;
+    expect((await shipFrom(order.id, s.store.locationId, line, 1)).statusCode).toBe(201);
+    expect(await stockOf(sku)).toMatchObject({ on_hand: 9, reserved: 3, available: 6 });
+
+    const cancel = await money(`/v1/orders/${order.id}/cancel`, undefined);
+    expect(cancel.statusCode).toBe(409);
+    expect(await stockOf(sku)).toMatchObject({ on_hand: 9, reserved: 3, available: 6 });
+
+    // 2 units refunded: unshipped units go first, so 2 of the 3 still allocated are given back
+    const refund = await money(`/v1/orders/${order.id}/refunds`, { lines: [{ line_id: line, quantity: 2 }] });
+    expect(refund.statusCode, refund.body).toBe(201);
+    expect(await stockOf(sku)).toMatchObject({ on_hand: 9, reserved: 1, available: 8 });
+    expect((await shipFrom(order.id, s.store.locationId, line, 2)).statusCode).toBe(422); // only 1 left to ship
+    expect((await shipFrom(order.id, s.store.locationId, line, 1)).statusCode).toBe(201);
+    expect(await stockOf(sku)).toMatchObject({ on_hand: 8, reserved: 0, available: 8 });
+    expect((await t.call('GET', `/v1/orders/${order.id}`)).json().status).toBe('fulfilled');
+
+    // the 2 shipped units come back: with restock they go back on hand where they left from
+    const returned = await money(`/v1/orders/${order.id}/refunds`, { lines: [{ line_id: line, quantity: 2 }], restock: true });
+    expect(returned.statusCode, returned.body).toBe(201);
+    expect(await stockOf(sku)).toMatchObject({ on_hand: 10, reserved: 0, available: 10 });
+  });
+
+  it('a refund of unshipped units releases them even without restock; a full refund by amount releases the rest', async () => {
+    const s = await ownStore(10);
+    const sku = s.store.skus[0]!;
+    const order = await orderOf(s, 3);
+    const line = order.lines[0]!.id;
+    expect((await money(`/v1/orders/${order.id}/refunds`, { lines: [{ line_id: line, quantity: 1 }], restock: false })).statusCode).toBe(201);
+    expect(await stockOf(sku)).toMatchObject({ on_hand: 10, reserved: 2, available: 8 });
+    // a partial refund by amount names no units: the allocation stays
+    expect((await money(`/v1/orders/${order.id}/refunds`, { amount: 100 })).statusCode).toBe(201);
+    expect(await stockOf(sku)).toMatchObject({ on_hand: 10, reserved: 2, available: 8 });
+    const rest = await money(`/v1/orders/${order.id}/refunds`, {});
+    expect(rest.json().order.status).toBe('refunded');
+    expect(await stockOf(sku)).toMatchObject({ on_hand: 10, reserved: 0, available: 10 });
+  });
+
+  it('the expiry job never releases an order’s allocation, however late it runs', async () => {
+    const s = await ownStore(4);
+    const sku = s.store.skus[0]!;
+    const order = await orderOf(s, 3);
+    // a month later, long past any hold's deadline
+    await t.modules.inventory.service.releaseExpired({ db: t.db.forEnv('test'), now: () => new Date(Date.now() + 30 * 24 * 3600_000) });
+    expect(await stockOf(sku)).toMatchObject({ on_hand: 4, reserved: 3, available: 1 });
+    expect((await shipFrom(order.id, s.store.locationId, order.lines[0]!.id, 3)).statusCode).toBe(201);
+    expect(await stockOf(sku)).toMatchObject({ on_hand: 1, reserved: 0, available: 1 });
   });
 });
 

@@ -208,7 +208,7 @@ describe('auth', () => {
 });
 
 describe('reservations through the API', () => {
-  it('reads, lists and releases (idempotently) what checkout reserved, and shows commits in the ledger', async () => {
+  it('reads, lists and releases (idempotently) what checkout reserved; a commit keeps the units reserved, a shipment shows in the ledger', async () => {
     const loc = await location();
     const sku = uniqueSku('API');
     await setStock(loc.id, sku, 5);
@@ -226,10 +226,13 @@ describe('reservations through the API', () => {
 
     const sold = await inventory.reserve(ctx(), { reference: 'cart_api', lines: [{ sku, quantity: 3 }] });
     await inventory.commit(ctx(), sold.id);
+    expect((await t.call('GET', `/v1/stock_adjustments?reservation_id=${sold.id}`)).json().data).toEqual([]);
+    expect((await t.call('GET', `/v1/inventory_items/${sku}`)).json()).toMatchObject({ on_hand: 5, reserved: 3, available: 2 });
+    await inventory.ship(ctx(), { reservation_id: sold.id, location_id: loc.id, lines: [{ sku, quantity: 3 }] });
     const ledger = (await t.call('GET', `/v1/stock_adjustments?reservation_id=${sold.id}`)).json().data;
-    expect(ledger).toEqual([expect.objectContaining({ kind: 'commit', sku, location_id: loc.id, delta: -3, on_hand_after: 2 })]);
-    const item = (await t.call('GET', `/v1/inventory_items/${sku}`)).json();
-    expect(item).toMatchObject({ on_hand: 2, reserved: 0, available: 2 });
+    expect(ledger).toEqual([expect.objectContaining({ kind: 'ship', sku, location_id: loc.id, delta: -3, on_hand_after: 2 })]);
+    expect((await t.call('GET', `/v1/inventory_items/${sku}`)).json()).toMatchObject({ on_hand: 2, reserved: 0, available: 2 });
+    expect((await t.call('GET', `/v1/reservations/${sold.id}`)).json()).toMatchObject({ status: 'committed', lines: [{ quantity: 3, shipped: 3, released: 0, restocked: 0 }] });
   });
 
   it('marks a SKU untracked, after which reservations never run out', async () => {
@@ -238,7 +241,7 @@ describe('reservations through the API', () => {
     expect(patched.statusCode).toBe(200);
     expect(patched.json()).toMatchObject({ object: 'inventory_item', sku, tracked: false });
     const r = await inventory.reserve(ctx(), { reference: 'cart_digital', lines: [{ sku, quantity: 500 }] });
-    expect(r.lines).toEqual([{ sku, location_id: null, quantity: 500, restocked: 0 }]);
+    expect(r.lines).toEqual([{ sku, location_id: null, quantity: 500, shipped: 0, released: 0, restocked: 0 }]);
     expect((await t.call('PATCH', `/v1/inventory_items/${sku}`, { body: { tracked: 'no' } })).statusCode).toBe(422);
   });
 });

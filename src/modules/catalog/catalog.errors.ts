@@ -14,4 +14,8 @@ export const CatalogErrors = defineErrors({
   duplicateSku: { code: 'duplicate_sku', status: 422, title: 'Duplicate SKU in request' },
   invalidSearch: { code: 'invalid_search', status: 422, title: 'Invalid search' },
   invalidCursor: { code: 'invalid_cursor', status: 422, title: 'Invalid cursor' },
+  sellerCannotPublish: { code: 'seller_cannot_publish', status: 403, title: 'Sellers cannot publish' },
+  sellerMismatch: { code: 'seller_mismatch', status: 422, title: 'Seller mismatch' },
+  moderationConflict: { code: 'moderation_conflict', status: 409, title: 'Product cannot take this moderation decision' },
+  moderationReasonRequired: { code: 'moderation_reason_required', status: 422, title: 'Moderation reason required' },
 });

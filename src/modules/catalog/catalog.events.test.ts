@@ -25,6 +25,8 @@ function product(variants: ReturnType<typeof variant>[], over: Partial<Product> 
     attributes: {},
     images: [],
     seller_id: null,
+    moderation_reason: null,
+    moderated_at: null,
     metadata: {},
     variants,
     created_at: '2025-01-01T00:00:00.000Z',

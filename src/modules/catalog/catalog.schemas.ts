@@ -13,7 +13,9 @@ const Attributes = Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]{0,39}$' }
   description: 'Attributes as key → value, for example {"color": "red"}. Keys: lower case, digits, underscores.',
   maxProperties: 50,
 });
+/** What a write may set; `rejected` is set only by moderation (POST /v1/products/:id/moderate). */
 const Status = StringEnum(['draft', 'published', 'archived']);
+export const PRODUCT_STATUSES = ['draft', 'published', 'archived', 'rejected'] as const;
 const Handle = Type.String({ pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$', maxLength: 120, description: 'URL-safe, lower case, words joined by "-".' });
 
 export const Variant = Type.Object(
@@ -37,12 +39,14 @@ export const Product = Type.Object(
     title: Type.String(),
     handle: Type.String(),
     description: Type.String(),
-    status: Status,
+    status: StringEnum(PRODUCT_STATUSES, { description: '`rejected`: an operator turned the listing down (see `moderation_reason`).' }),
     brand: Nullable(Type.String()),
     category_ids: Type.Array(Type.String()),
     attributes: Type.Record(Type.String(), Type.String()),
     images: Type.Array(Type.String()),
     seller_id: Nullable(Type.String()),
+    moderation_reason: Nullable(Type.String(), { description: 'The reason an operator gave with its last moderation decision.' }),
+    moderated_at: Nullable(Type.String({ format: 'date-time' })),
     metadata: Type.Record(Type.String(), Type.String()),
     variants: Type.Array(Type.Ref(Variant)),
     created_at: Timestamp,
@@ -100,6 +104,15 @@ export type ProductCreate = Static<typeof ProductCreate>;
 
 export const ProductPatch = Type.Partial(Type.Object(productFields), { additionalProperties: false, minProperties: 1 });
 export type ProductPatch = Static<typeof ProductPatch>;
+
+export const ProductModerate = Type.Object(
+  {
+    decision: StringEnum(['published', 'rejected']),
+    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'Required to reject; shown to the seller.' })),
+  },
+  { additionalProperties: false },
+);
+export type ProductModerate = Static<typeof ProductModerate>;
 
 export const Category = Type.Object(
   {

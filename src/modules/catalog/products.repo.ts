@@ -14,6 +14,8 @@ export interface ProductRow {
   attributes: Record<string, string>;
   images: string[];
   seller_id: string | null;
+  moderation_reason: string | null;
+  moderated_at: Date | null;
   metadata: Record<string, string>;
   created_at: Date;
   updated_at: Date;
@@ -23,7 +25,7 @@ export interface ProductRow {
 /** A product joined with its variants and their prices, as one row. */
 const SELECT_PRODUCT = `
   SELECT p.id, p.title, p.handle, p.description, p.status, p.brand, p.category_ids, p.category_paths, p.attributes,
-         p.images, p.seller_id, p.metadata, p.created_at, p.updated_at,
+         p.images, p.seller_id, p.moderation_reason, p.moderated_at, p.metadata, p.created_at, p.updated_at,
          coalesce((
            SELECT json_agg(json_build_object(
                     'id', v.id, 'sku', v.sku, 'title', v.title, 'options', v.options, 'weight_grams', v.weight_grams,
@@ -40,20 +42,23 @@ export async function loadProducts(db: Queryable, ids: readonly string[]): Promi
   return rows;
 }
 
-/** One page of product ids after a cursor, optionally only published ones. */
-export async function pageProductIds(db: Queryable, after: string | undefined, limit: number, publishedOnly: boolean, status?: string): Promise<string[]> {
+/** One page of product ids after a cursor, optionally only published ones, of one status, of one seller. */
+export async function pageProductIds(db: Queryable, after: string | undefined, limit: number, publishedOnly: boolean, status?: string, sellerId?: string): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
     `SELECT id FROM products
      WHERE ($1::text IS NULL OR id > $1) AND (NOT $3::bool OR status = 'published') AND ($4::text IS NULL OR status = $4)
+       AND ($5::text IS NULL OR seller_id = $5)
      ORDER BY id LIMIT $2`,
     // Unnamed: planned for each call's values, so a cursor turns into an index range.
-    [after ?? null, limit, publishedOnly, status ?? null],
+    [after ?? null, limit, publishedOnly, status ?? null, sellerId ?? null],
   );
   return rows.map((r) => r.id);
 }
 
-/** The columns a product write sets: the row without its timestamps and variants. */
-export type ProductWrite = Omit<ProductRow, 'created_at' | 'updated_at' | 'variants'>;
+/** The columns a product write sets: the row without its timestamps, moderation and variants. */
+export type ProductWrite = Omit<ProductRow, 'created_at' | 'updated_at' | 'variants' | 'moderation_reason' | 'moderated_at'>;
+/** What moderation sets besides the status. */
+export type ModerationWrite = Pick<ProductRow, 'moderation_reason' | 'moderated_at'>;
 
 export async function insertProduct(tx: Queryable, p: ProductWrite, now: Date): Promise<void> {
   await tx.query(
@@ -64,7 +69,7 @@ export async function insertProduct(tx: Queryable, p: ProductWrite, now: Date): 
 }
 
 /** Writes the given columns of a product; returns false when it does not exist. */
-export async function updateProduct(tx: Queryable, id: string, fields: Partial<ProductWrite>, now: Date): Promise<boolean> {
+export async function updateProduct(tx: Queryable, id: string, fields: Partial<ProductWrite & ModerationWrite>, now: Date): Promise<boolean> {
   const set = setClause(fields, 3);
   const { rowCount } = await tx.query(`UPDATE products SET ${[set.sql, 'updated_at = $2'].filter(Boolean).join(', ')} WHERE id = $1`, [id, now, ...set.values]);
   return rowCount === 1;

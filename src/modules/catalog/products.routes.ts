@@ -2,16 +2,21 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { sendSerializedOnce } from '../../platform/http/caching.js';
 import { ListOf, ListQuery } from '../../platform/http/pagination.js';
 import { serviceContext, type ModuleDeps } from '../../platform/http/module.js';
-import { Deleted, FieldsQuery, IdParams, Product, ProductCreate, ProductPatch, VariantInput, VariantPatch } from './catalog.schemas.js';
+import { Deleted, FieldsQuery, IdParams, Product, PRODUCT_STATUSES, ProductCreate, ProductModerate, ProductPatch, VariantInput, VariantPatch } from './catalog.schemas.js';
 import type { ProductsService } from './products.service.js';
 import { StringEnum } from '../../platform/http/schemas.js';
 
-const READ = { auth: { scopes: ['catalog:read'] } } as const;
-const WRITE = { auth: { scopes: ['catalog:write'] } } as const;
+// Seller keys may use the product routes: the service confines them to the seller's own products.
+const READ = { auth: { scopes: ['catalog:read'], sellers: true } } as const;
+const WRITE = { auth: { scopes: ['catalog:write'], sellers: true } } as const;
+const MODERATE = { auth: { scopes: ['catalog:write'] } } as const;
 const tags = ['Products'];
 const VariantParams = Type.Object({ id: Type.String({ maxLength: 64 }), variant_id: Type.String({ maxLength: 64 }) }, { additionalProperties: false });
 
-/** Product CRUD. Reads are public-cacheable (ETag, Cache-Control, surrogate keys); writes need `catalog:write`. */
+/**
+ * Product CRUD. Reads are public-cacheable (ETag, Cache-Control, surrogate keys); writes need
+ * `catalog:write`. Seller keys see and write their own products only, as drafts; operators moderate.
+ */
 export function productsRoutes(deps: ModuleDeps, products: ProductsService): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
@@ -42,9 +47,14 @@ export function productsRoutes(deps: ModuleDeps, products: ProductsService): Fas
         schema: {
           tags,
           summary: 'List products',
-          description: 'Ordered by id (creation time). Publishable keys see published products only.',
+          description: 'Ordered by id (creation time). Publishable keys see published products only; seller keys their own products only.',
           querystring: Type.Object(
-            { ...ListQuery, ...FieldsQuery, status: Type.Optional(StringEnum(['draft', 'published', 'archived'])) },
+            {
+              ...ListQuery,
+              ...FieldsQuery,
+              status: Type.Optional(StringEnum(PRODUCT_STATUSES)),
+              seller_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "One seller's products." })),
+            },
             { additionalProperties: false },
           ),
           response: { 200: ListOf(Type.Ref(Product)), 304: Type.Null({ description: 'Not modified' }) },
@@ -60,7 +70,16 @@ export function productsRoutes(deps: ModuleDeps, products: ProductsService): Fas
 
     app.post(
       '/v1/products',
-      { config: WRITE, schema: { tags, summary: 'Create a product', body: ProductCreate, response: { 201: Type.Ref(Product) } } },
+      {
+        config: WRITE,
+        schema: {
+          tags,
+          summary: 'Create a product',
+          description: 'With a seller key: the product is the seller\'s (`seller_id` may only name it) and a `draft` until an operator publishes it.',
+          body: ProductCreate,
+          response: { 201: Type.Ref(Product) },
+        },
+      },
       async (request, reply) => reply.code(201).send(await products.create(serviceContext(request, deps), request.body)),
     );
 
@@ -77,6 +96,22 @@ export function productsRoutes(deps: ModuleDeps, products: ProductsService): Fas
         await products.remove(serviceContext(request, deps), request.params.id);
         return { id: request.params.id, object: 'product' as const, deleted: true as const };
       },
+    );
+
+    app.post(
+      '/v1/products/:id/moderate',
+      {
+        config: MODERATE,
+        schema: {
+          tags,
+          summary: 'Moderate a listing',
+          description: 'Publishes a draft or rejected product, or rejects a draft or published one with a reason its seller sees. A seller\'s edit of a rejected product puts it back to draft.',
+          params: IdParams,
+          body: ProductModerate,
+          response: { 200: Type.Ref(Product) },
+        },
+      },
+      async (request) => products.moderate(serviceContext(request, deps), request.params.id, request.body),
     );
 
     app.post(

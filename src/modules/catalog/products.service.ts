@@ -9,7 +9,8 @@ import type { CategoriesService } from './categories.service.js';
 import * as categoriesRepo from './categories.repo.js';
 import { CatalogErrors } from './catalog.errors.js';
 import { checkPrices, checkVariants, slugify, uniqueViolation } from './catalog.rules.js';
-import type { Product, ProductCreate, ProductPatch, VariantInput, VariantPatch } from './catalog.schemas.js';
+import type { Product, ProductCreate, ProductModerate, ProductPatch, VariantInput, VariantPatch } from './catalog.schemas.js';
+import { checkSellerPatch, moderationOf, sellerCreate, sellerOf, visibleTo } from './listings.rules.js';
 import { PageCache } from './page-cache.js';
 import { ProductCache, type CachedProduct } from './products.cache.js';
 import * as repo from './products.repo.js';
@@ -28,6 +29,8 @@ export function presentProduct(row: repo.ProductRow): Product {
     attributes: row.attributes,
     images: row.images,
     seller_id: row.seller_id,
+    moderation_reason: row.moderation_reason,
+    moderated_at: row.moderated_at ? new Date(row.moderated_at).toISOString() : null,
     metadata: row.metadata,
     variants: row.variants.map((v) => ({ ...v, object: 'variant' as const })),
     created_at: new Date(row.created_at).toISOString(),
@@ -35,10 +38,10 @@ export function presentProduct(row: repo.ProductRow): Product {
   };
 }
 
-/** Locks a product and reads it; 404 when there is none. */
-async function lockedProduct(tx: Queryable, id: string): Promise<repo.ProductRow> {
+/** Locks a product and reads it; 404 when there is none, or when it is another seller's. */
+async function lockedProduct(tx: Queryable, id: string, seller: string | null = null): Promise<repo.ProductRow> {
   const row = await repo.lockProduct(tx, id);
-  if (!row) throw new AppError(CatalogErrors.productNotFound, `No product ${id}.`);
+  if (!row || !visibleTo(seller, row)) throw new AppError(CatalogErrors.productNotFound, `No product ${id}.`);
   return row;
 }
 
@@ -88,15 +91,21 @@ export class ProductsService {
   /** The read path: one product from the in-process cache. 404 when absent or hidden from the caller. */
   async get(ctx: ServiceContext, id: string): Promise<CachedProduct> {
     const cached = await this.cache.get(ctx.env, id);
-    if (!cached || (publishedOnly(ctx) && cached.product.status !== 'published')) throw new AppError(CatalogErrors.productNotFound, `No product ${id}.`);
+    if (!cached || (publishedOnly(ctx) && cached.product.status !== 'published') || !visibleTo(sellerOf(ctx), cached.product)) {
+      throw new AppError(CatalogErrors.productNotFound, `No product ${id}.`);
+    }
     return cached;
   }
 
-  async list(ctx: ServiceContext, q: { limit: number; starting_after?: string; status?: string }): Promise<List<Product>> {
+  /** A page of products; a seller key lists its own products (drafts included) only. */
+  async list(ctx: ServiceContext, q: { limit: number; starting_after?: string; status?: string; seller_id?: string }): Promise<List<Product>> {
     const published = publishedOnly(ctx);
-    const key = `${published}|${q.status ?? ''}|${q.starting_after ?? ''}|${q.limit}`;
+    const seller = sellerOf(ctx);
+    if (seller && q.seller_id !== undefined && q.seller_id !== seller) return { object: 'list', data: [], has_more: false, next_cursor: null };
+    const sellerId = seller ?? q.seller_id;
+    const key = `${published}|${q.status ?? ''}|${sellerId ?? ''}|${q.starting_after ?? ''}|${q.limit}`;
     return this.pages.get(ctx.env, key, async () => {
-      const ids = await repo.pageProductIds(ctx.db, q.starting_after, q.limit + 1, published, q.status);
+      const ids = await repo.pageProductIds(ctx.db, q.starting_after, q.limit + 1, published, q.status, sellerId);
       const rows = await repo.loadProducts(ctx.db, ids);
       return toList(rows.map(presentProduct), q.limit, (p) => p.id);
     });
@@ -111,15 +120,27 @@ export class ProductsService {
 
   /**
    * Runs one product write in a transaction: locks and reads the product first unless it is being
-   * created, runs `fn`, reads the product as written and emits the write's events in the same
-   * transaction. Returns the product as written.
+   * created (another seller's product is 404 to a seller key), runs `fn`, reads the product as
+   * written and emits the write's events in the same transaction. A seller's change to a rejected
+   * listing puts it back to draft, for review again. Returns the product as written.
    */
-  private async write(ctx: ServiceContext, id: string, kind: 'create' | 'change', fn: (tx: Queryable) => Promise<void>, conflict: { handle?: string; skus?: string[] }): Promise<Product> {
+  private async write(
+    ctx: ServiceContext,
+    id: string,
+    kind: 'create' | 'change',
+    fn: (tx: Queryable, before: Product | undefined) => Promise<void>,
+    conflict: { handle?: string; skus?: string[] },
+  ): Promise<Product> {
+    const seller = sellerOf(ctx);
     const product = await ctx.db
       .transaction(async (tx) => {
-        const before = kind === 'change' ? presentProduct(await lockedProduct(tx, id)) : undefined;
-        await fn(tx);
-        const after = presentProduct(await lockedProduct(tx, id));
+        const before = kind === 'change' ? presentProduct(await lockedProduct(tx, id, seller)) : undefined;
+        await fn(tx, before);
+        let after = presentProduct(await lockedProduct(tx, id));
+        if (seller && after.status === 'rejected') {
+          await repo.updateProduct(tx, id, { status: 'draft' }, ctx.now());
+          after = presentProduct(await lockedProduct(tx, id));
+        }
         await emit(tx, ctx, productEvents(before, after));
         await InvalidationBus.publish(tx, ctx.env, 'product', id);
         return after;
@@ -129,7 +150,9 @@ export class ProductsService {
     return product;
   }
 
-  async create(ctx: ServiceContext, input: ProductCreate): Promise<Product> {
+  async create(ctx: ServiceContext, body: ProductCreate): Promise<Product> {
+    const seller = sellerOf(ctx);
+    const input = seller ? sellerCreate(seller, body) : body;
     checkVariants(input.variants, '/variants');
     const id = ctx.ids('prod');
     const handle = input.handle ?? `${slugify(input.title)}-${id.slice(-6)}`;
@@ -166,6 +189,8 @@ export class ProductsService {
   }
 
   async update(ctx: ServiceContext, id: string, patch: ProductPatch): Promise<Product> {
+    const seller = sellerOf(ctx);
+    if (seller) checkSellerPatch(seller, patch);
     return this.write(
       ctx,
       id,
@@ -181,12 +206,17 @@ export class ProductsService {
 
   async remove(ctx: ServiceContext, id: string): Promise<void> {
     await ctx.db.transaction(async (tx) => {
-      const before = presentProduct(await lockedProduct(tx, id));
+      const before = presentProduct(await lockedProduct(tx, id, sellerOf(ctx)));
       await repo.deleteProduct(tx, id);
       await emit(tx, ctx, productDeletedEvents(before));
       await InvalidationBus.publish(tx, ctx.env, 'product', id);
     });
     this.deps.bus.deliver(ctx.env, 'product', id);
+  }
+
+  /** An operator's review of a listing: publish it, or reject it with a reason (`product.updated` either way). */
+  async moderate(ctx: ServiceContext, id: string, input: ProductModerate): Promise<Product> {
+    return this.write(ctx, id, 'change', async (tx, before) => void (await repo.updateProduct(tx, id, moderationOf(before!.status, input, ctx.now()), ctx.now())), {});
   }
 
   async addVariant(ctx: ServiceContext, productId: string, input: VariantInput): Promise<Product> {

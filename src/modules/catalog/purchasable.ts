@@ -7,7 +7,7 @@ export interface PurchasableVariant {
   sku: string;
   /** "Product title — variant title" (just the product title when they are the same). */
   title: string;
-  status: 'draft' | 'published' | 'archived';
+  status: 'draft' | 'published' | 'archived' | 'rejected';
   /** The product's categories and their ancestors, for promotions and tax overrides. */
   category_paths: string[];
   weight_grams: number;

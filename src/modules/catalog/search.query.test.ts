@@ -37,6 +37,7 @@ describe('parseSearchQuery', () => {
       q: null,
       category: null,
       brands: [],
+      sellers: [],
       currency: 'USD',
       priceMin: null,
       priceMax: null,

@@ -2,14 +2,15 @@ import type { FieldError } from '../../platform/http/errors.js';
 import type { Product } from './catalog.schemas.js';
 
 export type SearchSort = 'relevance' | 'price_asc' | 'price_desc' | 'newest';
-/** A facet: `brand`, `category`, `price` or `attr.<name>`. */
-export type FacetName = 'brand' | 'category' | 'price' | `attr.${string}`;
+/** A facet: `brand`, `category`, `price`, `seller_id` or `attr.<name>`. */
+export type FacetName = 'brand' | 'category' | 'price' | 'seller_id' | `attr.${string}`;
 
 /** The query string of `GET /v1/products/search` once the route schema has validated it. */
 export interface SearchParams {
   q?: string;
   category?: string;
   brand?: string;
+  seller_id?: string;
   currency?: string;
   price_min?: number;
   price_max?: number;
@@ -29,6 +30,8 @@ export interface SearchQuery {
   q: string | null;
   category: string | null;
   brands: string[];
+  /** Marketplace sellers (`products.seller_id`), OR-ed like brands. */
+  sellers: string[];
   currency: string;
   priceMin: number | null;
   priceMax: number | null;
@@ -85,8 +88,8 @@ export function decodeCursor(token: string): number | undefined {
 function parseFacets(raw: string | undefined, errors: FieldError[]): FacetName[] {
   const facets = raw === undefined ? [] : splitList(raw);
   for (const f of facets) {
-    if (f !== 'brand' && f !== 'category' && f !== 'price' && !ATTR_PARAM.test(f)) {
-      errors.push({ detail: `Unknown facet "${f}": use brand, category, price or attr.<name>.`, parameter: 'facets' });
+    if (f !== 'brand' && f !== 'category' && f !== 'price' && f !== 'seller_id' && !ATTR_PARAM.test(f)) {
+      errors.push({ detail: `Unknown facet "${f}": use brand, category, price, seller_id or attr.<name>.`, parameter: 'facets' });
     }
   }
   if (facets.length > MAX_FACETS) errors.push({ detail: `At most ${MAX_FACETS} facets.`, parameter: 'facets' });
@@ -112,6 +115,8 @@ export function parseSearchQuery(params: SearchParams, options: { publishedOnly:
   const q = params.q?.trim().replace(/\s+/g, ' ').toLowerCase() || null;
   const brands = params.brand === undefined ? [] : splitList(params.brand);
   if (brands.length > MAX_LIST) errors.push({ detail: `At most ${MAX_LIST} brands.`, parameter: 'brand' });
+  const sellers = params.seller_id === undefined ? [] : splitList(params.seller_id);
+  if (sellers.length > MAX_LIST) errors.push({ detail: `At most ${MAX_LIST} sellers.`, parameter: 'seller_id' });
   const attrs: SearchQuery['attrs'] = [];
   for (const [key, value] of Object.entries(params)) {
     const name = ATTR_PARAM.exec(key)?.[1];
@@ -138,6 +143,7 @@ export function parseSearchQuery(params: SearchParams, options: { publishedOnly:
       q,
       category: params.category ?? null,
       brands,
+      sellers,
       currency: params.currency ?? 'USD',
       priceMin,
       priceMax,
@@ -165,6 +171,7 @@ export function fuzzyText(q: string): string | null {
 /** The filter a facet's counts leave out, so a selected value still shows its siblings' counts. */
 export function facetFilterActive(query: SearchQuery, facet: FacetName): boolean {
   if (facet === 'brand') return query.brands.length > 0;
+  if (facet === 'seller_id') return query.sellers.length > 0;
   if (facet === 'category') return query.category !== null;
   if (facet === 'price') return query.priceMin !== null || query.priceMax !== null;
   return query.attrs.some((a) => `attr.${a.name}` === facet);

@@ -36,6 +36,7 @@ function filtersOf(query: SearchQuery, params: Params, price: string): Filter[] 
   if (query.status) filters.push({ facet: null, sql: `p.status = ${params.add(query.status)}` });
   if (query.category !== null) filters.push({ facet: 'category', sql: `p.category_paths @> ARRAY[${params.add(query.category)}]::text[]` });
   if (query.brands.length) filters.push({ facet: 'brand', sql: `p.brand = ANY(${params.add(query.brands)}::text[])` });
+  if (query.sellers.length) filters.push({ facet: 'seller_id', sql: `p.seller_id = ANY(${params.add(query.sellers)}::text[])` });
   const bounds = [query.priceMin !== null ? `${price} >= ${params.add(query.priceMin)}::bigint` : null, query.priceMax !== null ? `${price} <= ${params.add(query.priceMax)}::bigint` : null];
   if (bounds.some(Boolean)) filters.push({ facet: 'price', sql: bounds.filter(Boolean).join(' AND ') });
   for (const attr of query.attrs) {
@@ -110,6 +111,9 @@ export function buildSearchSql(query: SearchQuery): { sql: string; values: unkno
     if (facet === 'brand') {
       columns.push('p.brand');
       sql = `${asJson(top('brand', 'base', `brand IS NOT NULL AND ${others}`))}), '[]')`;
+    } else if (facet === 'seller_id') {
+      columns.push('p.seller_id');
+      sql = `${asJson(top('seller_id', 'base', `seller_id IS NOT NULL AND ${others}`))}), '[]')`;
     } else if (facet === 'category') {
       columns.push('p.category_paths');
       // Products share a few dozen distinct paths: counting those first, then unnesting, is 3× faster.

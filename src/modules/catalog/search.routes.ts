@@ -9,7 +9,7 @@ const READ = { auth: { scopes: ['catalog:read'] } } as const;
 
 export const FacetBucket = Type.Object(
   {
-    value: Type.String({ description: 'Brand, category id, attribute value, or price bucket such as `2500-5000` (`50000+` is open-ended).' }),
+    value: Type.String({ description: 'Brand, category id, seller id, attribute value, or price bucket such as `2500-5000` (`50000+` is open-ended).' }),
     count: Type.Integer({ description: 'Results with this value under every other filter: adding this value as the facet\'s only filter gives this `total_count`.' }),
     label: Type.Optional(Type.String({ description: 'Category facet: the category name.' })),
     from: Type.Optional(Type.Integer({ description: 'Price facet: lowest price in the bucket, minor units, inclusive (`price_min`).' })),
@@ -37,6 +37,7 @@ const SearchQuerystring = Type.Object(
     q: Type.Optional(Type.String({ maxLength: 200, description: 'Full text over title, brand and description; tolerates typos in the title.' })),
     category: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'A category id; includes its descendants.' })),
     brand: list('Brands, comma-separated (any of them); `\\,` escapes a comma inside a name.'),
+    seller_id: list('Marketplace seller ids, comma-separated (any of them).'),
     currency: Type.String({ pattern: '^[A-Z]{3}$', default: 'USD', description: 'Currency of the price filter, sort and facet.' }),
     price_min: Type.Optional(Type.Integer({ minimum: 0, maximum: 99_999_999_999, description: 'Lowest variant price at least this, minor units.' })),
     price_max: Type.Optional(Type.Integer({ minimum: 0, maximum: 99_999_999_999, description: 'Lowest variant price at most this, minor units.' })),
@@ -45,8 +46,8 @@ const SearchQuerystring = Type.Object(
         description: 'Default: `relevance` with `q`, else `newest`.',
       }),
     ),
-    facets: list('Facets to count, comma-separated: `brand`, `category`, `price`, `attr.<name>`.'),
-    status: Type.Optional(StringEnum(['draft', 'published', 'archived'], { description: 'Secret keys only; publishable keys always see published products.' })),
+    facets: list('Facets to count, comma-separated: `brand`, `category`, `price`, `seller_id`, `attr.<name>`.'),
+    status: Type.Optional(StringEnum(['draft', 'published', 'archived', 'rejected'], { description: 'Secret keys only; publishable keys always see published products.' })),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size, 1–100.' }),
     starting_after: Type.Optional(Type.String({ maxLength: 64, description: 'Cursor: the `next_cursor` of the previous page.' })),
     ...FieldsQuery,

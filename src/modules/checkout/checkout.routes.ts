@@ -37,7 +37,7 @@ export function checkoutRoutes(deps: ModuleDeps, checkout: CheckoutService): Fas
           tags,
           summary: 'Check out a cart',
           description:
-            'Reserves stock, re-evaluates promotions, authorises the payment (failing over between processors only when the first surely did not authorise), then creates the order, commits the stock and redeems the codes in one transaction. ' +
+            'Reserves stock, re-evaluates promotions, authorises the payment (failing over between processors only when the first surely did not authorise), then creates the order, commits the stock reservation as the order’s allocation (stock leaves on hand when it ships) and redeems the codes in one transaction. ' +
             'Any failure undoes what was done: no stock stays reserved and no payment stays authorised. `Idempotency-Key` is required; a double submit, with or without the same key, gives one order and one charge. ' +
             'Problems: 402 `payment_declined` (with `decline_code` in `errors`), 409 `out_of_stock`, `cart_already_completed`, `checkout_in_progress`, `promotion_unavailable`, `cart_changed`, `total_changed`; 503 `payment_processor_unavailable`.',
           params: IdParam,

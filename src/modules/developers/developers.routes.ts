@@ -42,13 +42,12 @@ export function developersRoutes(deps: ModuleDeps, keys: KeysService): FastifyPl
         schema: {
           tags: ['API keys'],
           summary: 'Create an API key',
-          description: 'Creates a key in the environment of the calling key. The response holds the key once.',
+          description: 'Creates a key in the environment of the calling key. The response holds the key once. Seller keys are created with POST /v1/sellers/{id}/keys.',
           body: Type.Object(
             {
               type: StringEnum(['secret', 'publishable', 'restricted']),
               scopes: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50 })),
               name: Type.Optional(Type.String({ maxLength: 200 })),
-              seller_id: Type.Optional(Type.String({ maxLength: 64 })),
             },
             { additionalProperties: false },
           ),
@@ -76,4 +75,4 @@ export function developersRoutes(deps: ModuleDeps, keys: KeysService): FastifyPl
   };
 }
 
-export { ApiKey as ApiKeySchema };
+export { ApiKey as ApiKeySchema, CreatedApiKey as CreatedApiKeySchema };

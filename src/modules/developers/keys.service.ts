@@ -11,7 +11,34 @@ import * as repo from './keys.repo.js';
 export const KeyErrors = defineErrors({
   invalidScopes: { code: 'invalid_scopes', status: 422, title: 'Invalid scopes' },
   keyNotFound: { code: 'api_key_not_found', status: 404, title: 'API key not found' },
+  sellerSuspended: { code: 'seller_suspended', status: 403, title: 'Seller suspended' },
 });
+
+/**
+ * What authentication needs of the marketplace (filled in composition.ts): the status of a seller,
+ * or undefined when there is no such seller. Seller keys work while their seller is `pending` or
+ * `active`; a `suspended` seller's keys are refused, and a missing seller's keys are invalid.
+ */
+export type SellerStatusLookup = (env: Environment, sellerId: string) => Promise<string | undefined>;
+
+/** A seller key whose seller is suspended: cached like a credential, answered with 403. */
+interface RefusedSellerKey {
+  suspendedSeller: string;
+}
+type Resolved = Credential | false | RefusedSellerKey;
+
+function suspended(sellerId: string): AppError {
+  return new AppError(KeyErrors.sellerSuspended, `Seller ${sellerId} is suspended: its API keys are disabled until an operator reinstates it.`, [], {
+    'www-authenticate': 'Bearer realm="tessera", error="invalid_token"',
+  });
+}
+
+/** The credential a cache entry stands for; throws 403 for a suspended seller's key. */
+function credentialOf(entry: Resolved): Credential | null {
+  if (entry === false) return null;
+  if ('suspendedSeller' in entry) throw suspended(entry.suspendedSeller);
+  return entry;
+}
 
 /** What a publishable key may do: read the published catalog and run a storefront's carts and checkout. */
 export const PUBLISHABLE_SCOPES = ['catalog:read', 'carts:write', 'checkout:write'] as const;
@@ -72,20 +99,25 @@ function scopesFor(type: KeyType, requested: readonly string[] | undefined): str
  * reaches every process's cache through the invalidation bus when it commits.
  */
 export class KeysService {
-  private readonly cache: LRUCache<string, Credential | false>;
+  private readonly cache: LRUCache<string, Resolved>;
   /**
    * Answers by the presented token itself, skipping the parse and the hash on repeat calls. Any key
    * revocation clears it whole (revocations are rare; the hash-keyed cache is dropped precisely).
    */
-  private readonly byToken: LRUCache<string, Credential | false>;
+  private readonly byToken: LRUCache<string, Resolved>;
   /** Counts invalidations: a lookup that raced one is not cached (it may predate the revocation). */
   private generation = 0;
 
+  private readonly sellerStatus: SellerStatusLookup | undefined;
+
+  /** Without `sellerStatus`, seller keys are refused (fail closed). */
   constructor(
     private readonly db: Database,
     private readonly bus: InvalidationBus,
-    cacheSize = 10_000,
+    options: { cacheSize?: number; sellerStatus?: SellerStatusLookup } = {},
   ) {
+    const cacheSize = options.cacheSize ?? 10_000;
+    this.sellerStatus = options.sellerStatus;
     this.cache = new LRUCache({ max: cacheSize, ttl: 60_000 });
     this.byToken = new LRUCache({ max: cacheSize, ttl: 60_000 });
     bus.on(
@@ -101,35 +133,55 @@ export class KeysService {
         this.byToken.clear();
       },
     );
+    // a seller's status changed (suspended, reinstated): its keys' cached answers are stale
+    const dropAll = () => {
+      this.generation++;
+      this.cache.clear();
+      this.byToken.clear();
+    };
+    bus.on('seller', dropAll, dropAll);
   }
 
   /** Resolves a presented token to its credential, or null. The token's prefix selects the environment. */
   async authenticate(token: string): Promise<Credential | null> {
     const known = this.byToken.get(token);
-    if (known !== undefined) return known || null;
+    if (known !== undefined) return credentialOf(known);
     const seen = this.generation;
-    const credential = await this.lookup(token);
-    if (this.generation === seen) this.byToken.set(token, credential ?? false);
-    return credential;
+    const resolved = await this.lookup(token);
+    if (this.generation === seen) this.byToken.set(token, resolved);
+    return credentialOf(resolved);
   }
 
-  private async lookup(token: string): Promise<Credential | null> {
+  private async lookup(token: string): Promise<Resolved> {
     const parsed = parseKey(token);
-    if (!parsed) return null;
+    if (!parsed) return false;
     const hash = hashKey(token);
     const cached = this.cache.get(hash);
-    if (cached !== undefined) return cached || null;
+    if (cached !== undefined) return cached;
     const seen = this.generation;
     const row = await repo.findActiveByHash(this.db.forEnv(parsed.env), hash);
-    const credential: Credential | false =
+    let resolved: Resolved =
       row && row.type === parsed.type ? { id: row.id, type: row.type, env: parsed.env, scopes: row.scopes, sellerId: row.seller_id } : false;
-    if (this.generation === seen) this.cache.set(hash, credential);
-    return credential || null;
+    if (resolved && resolved.sellerId) {
+      const status = this.sellerStatus ? await this.sellerStatus(parsed.env, resolved.sellerId) : undefined;
+      if (status === 'suspended') resolved = { suspendedSeller: resolved.sellerId };
+      else if (status !== 'pending' && status !== 'active') resolved = false;
+    }
+    if (this.generation === seen) this.cache.set(hash, resolved);
+    return resolved;
   }
 
   async create(env: Environment, ids: IdGenerator, input: { type: KeyType; scopes?: readonly string[]; name?: string | null; seller_id?: string | null }): Promise<CreatedKey> {
     const secret = generateKey(input.type, env);
     return this.store(env, ids, secret, input);
+  }
+
+  /**
+   * Creates a seller key: a restricted key bound to `sellerId`. Only the marketplace's operator route
+   * (`POST /v1/sellers/:id/keys`) calls this; `POST /v1/api_keys` cannot set a seller.
+   */
+  async createSellerKey(env: Environment, ids: IdGenerator, input: { sellerId: string; name: string | null; scopes: readonly string[] }): Promise<CreatedKey> {
+    return this.create(env, ids, { type: 'restricted', scopes: input.scopes, name: input.name, seller_id: input.sellerId });
   }
 
   /** Registers a key of the caller's choosing (TESSERA_ADMIN_KEY); a no-op when it exists. */

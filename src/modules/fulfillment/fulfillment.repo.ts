@@ -8,6 +8,8 @@ export interface ShipmentRow {
   carrier: CarrierCode;
   tracking_number: string;
   location_id: string;
+  /** The seller whose lines it carries; null for the platform's own. */
+  seller_id: string | null;
   status: CanonicalStatus;
   raw_code: string | null;
   raw_message: string | null;
@@ -25,23 +27,24 @@ export interface ShipmentWithLines {
 export async function insertShipment(tx: Queryable, s: Omit<ShipmentRow, 'raw_code' | 'raw_message' | 'status_at' | 'delivered_at' | 'updated_at'>, lines: readonly { line_id: string; quantity: number }[]): Promise<boolean> {
   const { rowCount } = await tx.query(
     `WITH s AS (
-       INSERT INTO shipments (id, order_id, carrier, tracking_number, location_id, status, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (carrier, tracking_number) DO NOTHING RETURNING id
+       INSERT INTO shipments (id, order_id, carrier, tracking_number, location_id, status, created_at, updated_at, seller_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $10) ON CONFLICT (carrier, tracking_number) DO NOTHING RETURNING id
      )
      INSERT INTO shipment_lines (shipment_id, order_line_id, quantity) SELECT s.id, l.line_id, l.quantity FROM s, unnest($8::text[], $9::int[]) AS l(line_id, quantity)`,
-    [s.id, s.order_id, s.carrier, s.tracking_number, s.location_id, s.status, s.created_at, lines.map((l) => l.line_id), lines.map((l) => l.quantity)],
+    [s.id, s.order_id, s.carrier, s.tracking_number, s.location_id, s.status, s.created_at, lines.map((l) => l.line_id), lines.map((l) => l.quantity), s.seller_id],
   );
   return rowCount === lines.length;
 }
 
-export async function findShipments(db: Queryable, where: { ids?: readonly string[]; orderId?: string; carrier?: CarrierCode; trackingNumbers?: readonly string[] }, lock = false): Promise<ShipmentWithLines[]> {
+/** Shipments by id, order or tracking numbers; `sellerId` confines them to one seller's (a seller key's view). */
+export async function findShipments(db: Queryable, where: { ids?: readonly string[]; orderId?: string; carrier?: CarrierCode; trackingNumbers?: readonly string[]; sellerId?: string | null }, lock = false): Promise<ShipmentWithLines[]> {
   const { rows } = await db.query<ShipmentRow & { lines: { order_line_id: string; quantity: number }[] }>(
     `SELECT s.*, coalesce((SELECT json_agg(json_build_object('order_line_id', l.order_line_id, 'quantity', l.quantity) ORDER BY l.order_line_id) FROM shipment_lines l WHERE l.shipment_id = s.id), '[]') AS lines
        FROM shipments s
       WHERE ($1::text[] IS NULL OR s.id = ANY($1)) AND ($2::text IS NULL OR s.order_id = $2)
-        AND ($3::text IS NULL OR (s.carrier = $3 AND s.tracking_number = ANY($4::text[])))
+        AND ($3::text IS NULL OR (s.carrier = $3 AND s.tracking_number = ANY($4::text[]))) AND ($5::text IS NULL OR s.seller_id = $5)
       ORDER BY s.id${lock ? ' FOR UPDATE OF s' : ''}`,
-    [where.ids ?? null, where.orderId ?? null, where.carrier ?? null, where.trackingNumbers ?? []],
+    [where.ids ?? null, where.orderId ?? null, where.carrier ?? null, where.trackingNumbers ?? [], where.sellerId ?? null],
   );
   return rows.map(({ lines, ...shipment }) => ({ shipment, lines }));
 }

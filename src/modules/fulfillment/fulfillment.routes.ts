@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { privateNoStore } from '../../platform/http/caching.js';
 import { ListOf } from '../../platform/http/pagination.js';
+import type { ServiceContext } from '../../platform/http/context.js';
 import { serviceContext, type ModuleDeps } from '../../platform/http/module.js';
 import { IdParam } from '../../platform/http/schemas.js';
 import { AppError } from '../../platform/http/errors.js';
@@ -12,19 +13,32 @@ import { CreateShipmentBody, Shipment, Tracking } from './fulfillment.schemas.js
 import type { ShipmentsService } from './shipments.service.js';
 
 const tags = ['Fulfillment'];
+// Seller keys ship and read their own shipments only: the service refuses other lines, and reads
+// answer 404 for shipments that are not the caller's (`own`).
+const SHIP = { auth: { scopes: ['orders:write'], sellers: true } } as const;
+const READ = { auth: { scopes: ['orders:read'], sellers: true } } as const;
 
-/** Shipments (operator) and the carriers' inbound tracking webhooks (public, verified by the carrier's signature). */
+/** The shipment, if the caller may see it: operators see all, a seller key only its own (else 404, as if there were none). */
+function own(ctx: ServiceContext, shipment: Shipment): Shipment {
+  const seller = ctx.actor?.sellerId;
+  if (seller && shipment.seller_id !== seller) throw new AppError(FulfillmentErrors.shipmentNotFound, `No shipment ${shipment.id}.`);
+  return shipment;
+}
+
+/** Shipments (operators, and sellers for their own lines) and the carriers' inbound tracking webhooks (public, verified by the carrier's signature). */
 export function fulfillmentRoutes(deps: ModuleDeps, shipments: ShipmentsService, intake: CarrierIntake, emulator: CarrierEmulator): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.addHook('onRequest', privateNoStore);
     app.post(
       '/v1/orders/:id/shipments',
       {
-        config: { auth: { scopes: ['orders:write'] } },
+        config: SHIP,
         schema: {
           tags,
           summary: 'Ship lines of an order',
-          description: 'The order becomes `partially_fulfilled`, then `fulfilled` once every unrefunded unit has shipped. Tracking follows the carrier\'s webhooks, normalised to one set of statuses.',
+          description:
+            'The order becomes `partially_fulfilled`, then `fulfilled` once every unrefunded unit has shipped. The units leave on hand now, at `location_id`, which must be where checkout allocated them (409 `location_mismatch` otherwise). Tracking follows the carrier\'s webhooks, normalised to one set of statuses. ' +
+            "A shipment carries one seller's lines (or only the platform's): mixing is refused (422). A seller key ships only its own lines; another seller's or a platform line answers 404.",
           params: IdParam,
           body: CreateShipmentBody,
           response: { 201: Type.Ref(Shipment) },
@@ -34,18 +48,30 @@ export function fulfillmentRoutes(deps: ModuleDeps, shipments: ShipmentsService,
     );
     app.get(
       '/v1/orders/:id/shipments',
-      { config: { auth: { scopes: ['orders:read'] } }, schema: { tags, summary: "An order's shipments", params: IdParam, response: { 200: ListOf(Type.Ref(Shipment)) } } },
-      async (request) => ({ object: 'list' as const, data: await shipments.listForOrder(serviceContext(request, deps), request.params.id), has_more: false, next_cursor: null }),
+      { config: READ, schema: { tags, summary: "An order's shipments", description: 'A seller key sees only its own.', params: IdParam, response: { 200: ListOf(Type.Ref(Shipment)) } } },
+      async (request) => {
+        const ctx = serviceContext(request, deps);
+        const seller = ctx.actor?.sellerId;
+        const data = (await shipments.listForOrder(ctx, request.params.id)).filter((s) => !seller || s.seller_id === seller);
+        return { object: 'list' as const, data, has_more: false, next_cursor: null };
+      },
     );
     app.get(
       '/v1/shipments/:id',
-      { config: { auth: { scopes: ['orders:read'] } }, schema: { tags, summary: 'Retrieve a shipment', params: IdParam, response: { 200: Type.Ref(Shipment) } } },
-      async (request) => shipments.get(serviceContext(request, deps), request.params.id),
+      { config: READ, schema: { tags, summary: 'Retrieve a shipment', params: IdParam, response: { 200: Type.Ref(Shipment) } } },
+      async (request) => {
+        const ctx = serviceContext(request, deps);
+        return own(ctx, await shipments.get(ctx, request.params.id));
+      },
     );
     app.get(
       '/v1/shipments/:id/tracking',
-      { config: { auth: { scopes: ['orders:read'] } }, schema: { tags, summary: 'The canonical tracking timeline', params: IdParam, response: { 200: Tracking } } },
-      async (request) => shipments.tracking(serviceContext(request, deps), request.params.id),
+      { config: READ, schema: { tags, summary: 'The canonical tracking timeline', params: IdParam, response: { 200: Tracking } } },
+      async (request) => {
+        const ctx = serviceContext(request, deps);
+        own(ctx, await shipments.get(ctx, request.params.id));
+        return shipments.tracking(ctx, request.params.id);
+      },
     );
 
     app.post(

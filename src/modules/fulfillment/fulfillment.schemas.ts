@@ -12,6 +12,7 @@ export const Shipment = Type.Object(
     carrier: StringEnum(CARRIERS),
     tracking_number: Type.String(),
     location_id: Type.String(),
+    seller_id: Nullable(Type.String(), { description: "The marketplace seller whose lines it carries (a shipment never mixes sellers); null for the platform's own lines." }),
     status: Status,
     raw_code: Nullable(Type.String(), { description: "The carrier's own code behind `status`." }),
     raw_message: Nullable(Type.String()),

@@ -4,9 +4,10 @@ import { AppError } from '../../platform/http/errors.js';
 import type { Queryable } from '../../platform/db/database.js';
 import type { CarrierCode } from './carriers/carrier.js';
 import { FulfillmentErrors } from './fulfillment.errors.js';
-import type { FulfillmentLocationsPort, FulfillmentOrdersPort } from './fulfillment.ports.js';
+import type { FulfillmentInventoryPort, FulfillmentOrdersPort } from './fulfillment.ports.js';
 import * as repo from './fulfillment.repo.js';
 import type { Shipment } from './fulfillment.schemas.js';
+import { shipmentSeller, type LineSellers } from './shipments.sellers.js';
 import { currentScan, shipmentEventType } from './tracking.js';
 
 export function presentShipment({ shipment: s, lines }: repo.ShipmentWithLines): Shipment {
@@ -17,6 +18,7 @@ export function presentShipment({ shipment: s, lines }: repo.ShipmentWithLines):
     carrier: s.carrier,
     tracking_number: s.tracking_number,
     location_id: s.location_id,
+    seller_id: s.seller_id,
     status: s.status,
     raw_code: s.raw_code,
     raw_message: s.raw_message,
@@ -39,24 +41,29 @@ export interface CreateShipment {
 export class ShipmentsService {
   constructor(
     private readonly orders: FulfillmentOrdersPort,
-    private readonly locations: FulfillmentLocationsPort,
+    private readonly inventory: FulfillmentInventoryPort,
+    private readonly lineSellers: LineSellers = () => Promise.resolve(undefined),
   ) {}
 
   /**
-   * Ships lines of a paid order: the shipment, the lines' shipped units and the order's status
-   * (`partially_fulfilled`, then `fulfilled`) change in one transaction, with `shipment.created`.
-   * Scans the carrier sent for this tracking number before the shipment existed apply at once.
+   * Ships lines of a paid order: the shipment, the lines' shipped units, the order's status
+   * (`partially_fulfilled`, then `fulfilled`) and the stock leaving `location_id` (taken from the
+   * order's allocation there: 409 when the units are allocated elsewhere) change in one
+   * transaction, with `shipment.created`. Scans the carrier sent for this tracking number before
+   * the shipment existed apply at once.
    */
   async create(ctx: ServiceContext, orderId: string, input: CreateShipment): Promise<Shipment> {
-    await this.locations.get(ctx, input.location_id);
+    await this.inventory.location(ctx, input.location_id);
+    const sellerId = await shipmentSeller(ctx, this.lineSellers, orderId, input.lines.map((l) => l.line_id));
     const merged = new Map<string, number>();
     for (const l of input.lines) merged.set(l.line_id, (merged.get(l.line_id) ?? 0) + l.quantity);
     const lines = [...merged].map(([line_id, quantity]) => ({ line_id, quantity }));
     const id = ctx.ids('shp');
     return ctx.db.transaction(async (tx) => {
-      await this.orders.recordFulfillment(ctx, tx, orderId, lines);
+      const recorded = await this.orders.recordFulfillment(ctx, tx, orderId, lines);
+      if (recorded.reservationId) await this.inventory.ship(ctx, tx, { reservationId: recorded.reservationId, locationId: input.location_id, units: recorded.units });
       const now = ctx.now();
-      const made = await repo.insertShipment(tx, { id, order_id: orderId, carrier: input.carrier, tracking_number: input.tracking_number, location_id: input.location_id, status: 'pre_transit', created_at: now }, lines);
+      const made = await repo.insertShipment(tx, { id, order_id: orderId, carrier: input.carrier, tracking_number: input.tracking_number, location_id: input.location_id, seller_id: sellerId, status: 'pre_transit', created_at: now }, lines);
       if (!made) throw new AppError(FulfillmentErrors.trackingNumberTaken, `${input.carrier} tracking number ${input.tracking_number} is already on a shipment.`, [{ detail: 'Already used.', pointer: '/tracking_number' }]);
       await this.refresh(ctx, tx, input.carrier, [input.tracking_number], false);
       const [created] = await repo.findShipments(tx, { ids: [id] });

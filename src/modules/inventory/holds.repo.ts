@@ -1,8 +1,5 @@
 import type { Queryable } from '../../platform/db/database.js';
-import { eventParams, notifyAfterCommit, type EventEnvelope } from '../../platform/events/outbox.js';
-import { computedEventCtes } from '../../platform/events/outbox.js';
-import { mergeLevelDeltas, type LevelDelta } from './levels.repo.js';
-import type { ReservationStatus } from './inventory.schemas.js';
+import { mergeLevelDeltas } from './levels.repo.js';
 
 // Statements that move held units and change reservations together, one round trip each: every
 // round trip to PostgreSQL costs more here than the work it carries. Rules they rely on:
@@ -126,111 +123,53 @@ export async function writeReservation(tx: Queryable, w: ReservationWrite, now: 
 }
 
 // `res` locks the reservations first (every status change takes that lock before the levels'), and
-// the levels move only if all of them are still active: a caller that did not lock them itself
-// (a commit from what the reserve returned) learns they were released from `settled` = 0.
-// `locked` takes the level locks in (sku, location) order, as every stock writer does, so
-// settlements never deadlock with each other or with reservations. `moved` updates a level only
-// through a row `locked` has already returned, which it returns only once it holds that row's lock:
-// the lock order is the sort order whatever plan joins them. The ledger rows and the events read
-// `moved`, so they carry what each level was left with; an event's previous values are those less
-// the delta (only the attributes that changed, as `previousAttributes` gives them).
-const LEVEL_EVENT_DATA = `jsonb_build_object(
-    'object', (e.data -> 'object') || jsonb_build_object('on_hand', m.on_hand, 'reserved', m.reserved, 'available', m.on_hand - m.reserved),
-    'previous_attributes', jsonb_build_object('on_hand', m.on_hand - v.on_hand)
-      || CASE WHEN v.reserved <> 0 THEN jsonb_build_object('reserved', m.reserved - v.reserved) ELSE '{}' END
-      || CASE WHEN v.on_hand <> v.reserved THEN jsonb_build_object('available', (m.on_hand - v.on_hand) - (m.reserved - v.reserved)) ELSE '{}' END)`;
-const LEVEL_EVENT_FROM = `JOIN moved m ON m.sku = e.data #>> '{object,sku}' AND m.location_id = e.data #>> '{object,location_id}'
-    JOIN v ON v.sku = m.sku AND v.location_id = m.location_id`;
+// the levels move only if all of them are still active. `locked` takes the level locks in (sku,
+// location) order, as every stock writer does, so settlements never deadlock with each other or
+// with reservations. `moved` updates a level only through a row `locked` has already returned,
+// which it returns only once it holds that row's lock: the lock order is the sort order whatever
+// plan joins them. Only `reserved` moves (a hold given back), so there is no ledger row nor event.
 const SETTLE = `WITH res AS MATERIALIZED (
-  SELECT id FROM reservations WHERE id = ANY($14::text[]) AND status = 'active' ORDER BY id FOR UPDATE
+  SELECT id FROM reservations WHERE id = ANY($6::text[]) AND status = 'active' ORDER BY id FOR UPDATE
 ), v AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[]) AS v(sku, location_id, on_hand, reserved)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::int[]) AS v(sku, location_id, reserved)
 ), locked AS MATERIALIZED (
   SELECT l.sku, l.location_id FROM stock_levels l JOIN v ON v.sku = l.sku AND v.location_id = l.location_id
    WHERE l.sku = ANY($1::text[]) AND l.location_id = ANY($2::text[]) -- index lookups, whatever size the arrays (generic plans guess 10 rows)
-     AND (SELECT count(*) FROM res) = cardinality($14::text[]) -- an InitPlan: the reservations are locked (and still active) before any level
+     AND (SELECT count(*) FROM res) = cardinality($6::text[]) -- an InitPlan: the reservations are locked (and still active) before any level
    ORDER BY l.sku, l.location_id FOR UPDATE OF l
 ), moved AS (
-  UPDATE stock_levels l SET on_hand = l.on_hand + v.on_hand, reserved = l.reserved + v.reserved, updated_at = $5::timestamptz
+  UPDATE stock_levels l SET reserved = l.reserved + v.reserved, updated_at = $4::timestamptz
     FROM locked k JOIN v ON v.sku = k.sku AND v.location_id = k.location_id
    WHERE l.sku = k.sku AND l.location_id = k.location_id
-  RETURNING l.sku, l.location_id, l.on_hand, l.reserved
-), ledger AS (
-  INSERT INTO stock_adjustments (id, sku, location_id, kind, delta, on_hand_after, reason, reservation_id, actor, request_id, created_at)
-  SELECT a.id, a.sku, a.location_id, 'commit', a.delta, m.on_hand, NULL, a.reservation_id, $10::text, $11::text, $5::timestamptz
-    FROM unnest($6::text[], $7::text[], $8::text[], $9::int[], $12::text[]) AS a(id, sku, location_id, delta, reservation_id)
-    JOIN moved m ON m.sku = a.sku AND m.location_id = a.location_id
   RETURNING 1
 ), settled AS (
-  UPDATE reservations SET status = $13::text, updated_at = $5::timestamptz WHERE id = ANY($14::text[]) AND status = 'active'
+  UPDATE reservations SET status = $5::text, updated_at = $4::timestamptz WHERE id = ANY($6::text[]) AND status = 'active'
   RETURNING 1
-), ${computedEventCtes(15, LEVEL_EVENT_DATA, LEVEL_EVENT_FROM)}
-SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM ledger)::int AS ledger, (SELECT count(*) FROM settled)::int AS settled,
-       (SELECT count(*) FROM tessera_events)::int AS events`;
+)
+SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM settled)::int AS settled`;
 
-/** The reservations to settle were no longer all active: nothing was written. */
-export class ReservationsNotActive extends Error {}
-
-/** A commit-ledger row of `settleReservations`: one per tracked line committed. */
-export interface CommitEntry {
-  id: string;
-  sku: string;
-  location_id: string;
-  delta: number;
-  reservation_id: string;
-}
-
-/** Active reservations, locked by the caller, leaving `active` for good. */
+/** Active reservations, locked by the caller, given back for good (released or expired). */
 export interface Settlement {
   reservationIds: readonly string[];
-  status: Exclude<ReservationStatus, 'active'>;
-  /** Units per level; the levels are locked here. */
-  deltas: readonly LevelDelta[];
-  /** Ledger rows of a commit; none for a release or expiry (on_hand does not change). */
-  ledger: readonly CommitEntry[];
-  /**
-   * `inventory_level.updated` per level whose on_hand moves (`levelEventTemplates`), their numbers
-   * filled in here from the levels as left; none for a release or expiry.
-   */
-  events: readonly EventEnvelope[];
-  actor: string | null;
-  requestId: string | null;
+  status: 'released' | 'expired';
+  /** Units each level holds for them (positive); the levels are locked here. */
+  held: readonly { sku: string; location_id: string; units: number }[];
 }
 
 /**
- * Settles reservations in one statement: locks their levels in order, applies `deltas`, appends
- * the commit ledger, sets the status and writes the events to the outbox. Throws (rolling the
- * caller's transaction back) unless every level, ledger row, reservation and event was written.
+ * Settles reservations in one statement: locks their levels in order, takes their units out of
+ * `reserved` and sets the status. Throws (rolling the caller's transaction back) unless every
+ * level and reservation was written.
  */
 export async function settleReservations(tx: Queryable, s: Settlement, now: Date): Promise<void> {
-  const deltas = mergeLevelDeltas(s.deltas);
-  const { rows } = await tx.query<{ moved: number; ledger: number; settled: number; events: number }>(
+  const deltas = mergeLevelDeltas(s.held.map((h) => ({ sku: h.sku, location_id: h.location_id, on_hand: 0, reserved: -h.units })));
+  const { rows } = await tx.query<{ moved: number; settled: number }>(
     SETTLE,
-    [
-      deltas.map((d) => d.sku),
-      deltas.map((d) => d.location_id),
-      deltas.map((d) => d.on_hand),
-      deltas.map((d) => d.reserved),
-      now,
-      s.ledger.map((e) => e.id),
-      s.ledger.map((e) => e.sku),
-      s.ledger.map((e) => e.location_id),
-      s.ledger.map((e) => e.delta),
-      s.actor,
-      s.requestId,
-      s.ledger.map((e) => e.reservation_id),
-      s.status,
-      s.reservationIds,
-      ...eventParams(s.events),
-    ],
+    [deltas.map((d) => d.sku), deltas.map((d) => d.location_id), deltas.map((d) => d.reserved), now, s.status, s.reservationIds],
     'inventory_settle_reservations',
   );
   const got = rows[0];
-  if (got && got.settled === 0 && got.moved === 0 && s.reservationIds.length) throw new ReservationsNotActive();
-  if (!got || got.moved !== deltas.length || got.ledger !== s.ledger.length || got.settled !== s.reservationIds.length || got.events !== s.events.length) {
-    throw new Error(
-      `reservations not settled as planned: ${JSON.stringify(got)} for ${deltas.length} levels, ${s.ledger.length} ledger rows, ${s.reservationIds.length} reservations, ${s.events.length} events`,
-    );
+  if (!got || got.moved !== deltas.length || got.settled !== s.reservationIds.length) {
+    throw new Error(`reservations not settled as planned: ${JSON.stringify(got)} for ${deltas.length} levels, ${s.reservationIds.length} reservations`);
   }
-  if (s.events.length) notifyAfterCommit(tx);
 }

@@ -28,7 +28,8 @@ export const inventoryMigrations: MigrationSource = {
 /**
  * The inventory module: stock locations, stock levels per SKU and location with a ledger of every
  * change, and the reservations checkout holds while it runs. `service` is what checkout and orders
- * call (reserve, release, commit, restock, availability); the expiry job is `releaseExpiredEverywhere`.
+ * call (reserve, release, commit; then ship, releaseAllocation, restock; availability); fulfillment
+ * calls ship in the shipment's transaction; the expiry job is `releaseExpiredEverywhere`.
  * @example
  *   const inventory = createInventoryModule(moduleDeps);
  *   const hold = await inventory.service.reserve(ctx, { reference: cart.id, lines });

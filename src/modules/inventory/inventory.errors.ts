@@ -11,7 +11,9 @@ export const InventoryErrors = defineErrors({
   invalidReservation: { code: 'invalid_reservation', status: 422, title: 'Invalid reservation request' },
   invalidAdjustment: { code: 'invalid_stock_adjustment', status: 422, title: 'Invalid stock adjustment' },
   onHandBelowReserved: { code: 'on_hand_below_reserved', status: 422, title: 'On-hand stock below reserved units' },
-  restockExceedsCommitted: { code: 'restock_exceeds_committed', status: 422, title: 'Restock exceeds committed units' },
+  restockExceedsCommitted: { code: 'restock_exceeds_committed', status: 422, title: 'Restock exceeds shipped units' },
+  locationMismatch: { code: 'location_mismatch', status: 409, title: 'Units not allocated at this location' },
+  shipmentExceedsAllocation: { code: 'shipment_exceeds_allocation', status: 409, title: 'Shipment exceeds the allocated units' },
 });
 
 /** One SKU a reservation could not cover. */

@@ -91,7 +91,9 @@ export const Reservation = Type.Object(
         sku: Type.String(),
         location_id: Nullable(Type.String(), { description: 'null for an untracked SKU: no units are held.' }),
         quantity: Type.Integer(),
-        restocked: Type.Integer({ description: 'Units put back on hand after the reservation was committed (order canceled).' }),
+        shipped: Type.Integer({ description: 'Units shipped: taken off hand (and out of reserved) when the shipment was created.' }),
+        released: Type.Integer({ description: 'Units of the committed allocation given back unshipped (order canceled or refunded).' }),
+        restocked: Type.Integer({ description: 'Shipped units put back on hand (returned to stock on a refund).' }),
       }),
     ),
     created_at: Timestamp,
@@ -101,7 +103,7 @@ export const Reservation = Type.Object(
 );
 export type Reservation = Static<typeof Reservation>;
 
-export const AdjustmentKind = StringEnum(['set', 'adjustment', 'commit', 'restock']);
+export const AdjustmentKind = StringEnum(['set', 'adjustment', 'commit', 'restock', 'ship']);
 
 const adjustmentProps = {
   id: Type.String(),

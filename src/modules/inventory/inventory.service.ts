@@ -1,6 +1,5 @@
 import { Counter } from 'prom-client';
 import type { Queryable } from '../../platform/db/database.js';
-import { emit } from '../../platform/events/outbox.js';
 import type { ServiceContext } from '../../platform/http/context.js';
 import { AppError } from '../../platform/http/errors.js';
 import { toList, type List } from '../../platform/http/pagination.js';
@@ -9,20 +8,14 @@ import type { RequestedLine } from './inventory.allocation.js';
 import { InventoryErrors, OutOfStockError } from './inventory.errors.js';
 import type { Availability, Reservation, ReservationStatus } from './inventory.schemas.js';
 import * as holds from './holds.repo.js';
-import { levelEventTemplates, levelUpdated } from './inventory.events.js';
-import * as levels from './levels.repo.js';
-import { presentLevel, type StockLevelsService } from './levels.service.js';
+import type { StockLevelsService } from './levels.service.js';
 import * as repo from './reservations.repo.js';
 import { releaseExpiredReservations, type ExpiryOptions } from './reservations.expiry.js';
 import { reserveStock } from './reservations.reserve.js';
-import { assertCommittable, planRestock, presentReservation, type ReserveInput } from './reservations.rules.js';
+import { moveLineUnits } from './reservations.moves.js';
+import { assertCommittable, planRelease, planRestock, planShipment, presentReservation, type ReserveInput } from './reservations.rules.js';
 
-/** The actor and request a settlement records on its ledger rows. */
-function who(ctx: ServiceContext): { actor: string | null; requestId: string | null } {
-  return { actor: ctx.actor?.id ?? null, requestId: ctx.requestId || null };
-}
-
-type Outcome = 'reserved' | 'out_of_stock' | 'committed' | 'released' | 'expired' | 'restocked';
+type Outcome = 'reserved' | 'out_of_stock' | 'committed' | 'released' | 'expired' | 'shipped' | 'restocked';
 
 /**
  * Stock reservations for checkout, and the availability it reads. The promise: never oversell.
@@ -32,7 +25,10 @@ type Outcome = 'reserved' | 'out_of_stock' | 'committed' | 'released' | 'expired
  * behind the code. The hot calls cost few round trips: see `holds.repo.ts`.
  *
  * The checkout sequence: `reserve` when checkout starts → `release` on any failure → `commit` in
- * the transaction that creates the order. `restock` puts units back when an order is canceled.
+ * the transaction that creates the order. A committed reservation is the order's allocation: its
+ * units stay reserved (on_hand unchanged) until `ship` takes them off hand in the shipment's
+ * transaction, or `releaseAllocation` gives back what the order will no longer ship (cancel,
+ * refund); `restock` puts shipped units back on hand. The expiry job touches active ones only.
  * Methods that take an optional `tx` run in the caller's transaction when given one.
  */
 export class InventoryService {
@@ -44,7 +40,7 @@ export class InventoryService {
   ) {
     this.outcomes = new Counter({
       name: 'tessera_inventory_reservations_total',
-      help: 'Reservation outcomes: reserved, out_of_stock, committed, released, expired, restocked.',
+      help: 'Reservation outcomes: reserved, out_of_stock, committed, released, expired, shipped, restocked.',
       labelNames: ['outcome'] as const,
       registers: [deps.metrics.registry],
     });
@@ -78,27 +74,18 @@ export class InventoryService {
       const { row, lines } = await this.lockWithLines(q, reservationId);
       if (row.status !== 'active') return presentReservation(row, lines);
       const now = ctx.now();
-      const held = repo.trackedLines(lines);
-      await holds.settleReservations(
-        q,
-        {
-          reservationIds: [row.id],
-          status: 'released',
-          deltas: held.map((l) => ({ sku: l.sku, location_id: l.location_id, on_hand: 0, reserved: -l.quantity })),
-          ledger: [],
-          events: [], // only `reserved` moves: see LEVEL_UPDATED
-          ...who(ctx),
-        },
-        now,
-      );
+      // no events: only `reserved` moves (see LEVEL_UPDATED)
+      const held = repo.trackedLines(lines).map((l) => ({ sku: l.sku, location_id: l.location_id, units: l.quantity }));
+      await holds.settleReservations(q, { reservationIds: [row.id], status: 'released', held }, now);
       this.count('released');
       return presentReservation({ ...row, status: 'released', updated_at: now }, lines);
     });
   }
 
   /**
-   * Turns an active reservation into sold stock (on_hand and reserved both drop), in the caller's
-   * transaction when `tx` is given, so the order and the stock change commit together. Throws 409
+   * Turns an active reservation into its order's allocation: the units stay reserved, on_hand does
+   * not move (stock leaves at shipment), and it no longer expires. In the caller's transaction when
+   * `tx` is given, so the order and the allocation commit together. Throws 409
    * `reservation_expired` when the expiry job released it first, and `reservation_not_active` when
    * it was released or committed already; the caller must then fail the checkout. A reservation
    * past its deadline that the job has not reached yet still commits: its units are still held.
@@ -107,84 +94,85 @@ export class InventoryService {
     return this.inTransaction(ctx, tx, async (q) => {
       const { row, lines } = await this.lockWithLines(q, reservationId);
       assertCommittable(row);
-      return this.settleCommit(ctx, q, row, lines);
+      await repo.markCommitted(q, row.id, ctx.now()); // locked and active: it commits
+      return this.committed(ctx, row, lines);
     });
   }
 
   /**
    * `commit` of a reservation as `reserve` returned it, without reading it again (one statement
-   * instead of two on checkout's path): the settlement locks it and moves the levels only if it is
-   * still active; otherwise it answers as `commit` would (409 expired or not active).
+   * instead of two on checkout's path): a conditional update commits it only if it is still
+   * active; otherwise it answers as `commit` would (409 expired or not active).
    */
   async commitReserved(ctx: ServiceContext, reservation: Reservation, tx: Queryable): Promise<Reservation> {
-    const row: repo.ReservationRow = { ...reservation, expires_at: new Date(reservation.expires_at), created_at: new Date(reservation.created_at), updated_at: new Date(reservation.updated_at) };
+    const row: repo.ReservationRow = {
+      ...reservation,
+      expires_at: new Date(reservation.expires_at),
+      stock_at_shipment: true,
+      created_at: new Date(reservation.created_at),
+      updated_at: new Date(reservation.updated_at),
+    };
     const lines = reservation.lines.map((l, i) => ({ ...l, reservation_id: reservation.id, position: i + 1 }));
-    try {
-      return await this.settleCommit(ctx, tx, row, lines);
-    } catch (err) {
-      if (!(err instanceof holds.ReservationsNotActive)) throw err;
-      const now = (await repo.findReservations(tx, [reservation.id]))[0];
-      if (now) assertCommittable(now);
-      throw new AppError(InventoryErrors.reservationNotFound, `No reservation ${reservation.id}.`);
-    }
+    if (await repo.markCommitted(tx, row.id, ctx.now())) return this.committed(ctx, row, lines);
+    const now = (await repo.findReservations(tx, [reservation.id]))[0];
+    if (now) assertCommittable(now);
+    throw new AppError(InventoryErrors.reservationNotFound, `No reservation ${reservation.id}.`);
   }
 
-  private async settleCommit(ctx: ServiceContext, q: Queryable, row: repo.ReservationRow, lines: readonly repo.LineRow[]): Promise<Reservation> {
-    const now = ctx.now();
-    const held = repo.trackedLines(lines);
-    const deltas = held.map((l) => ({ sku: l.sku, location_id: l.location_id, on_hand: -l.quantity, reserved: -l.quantity }));
-    await holds.settleReservations(
-      q,
-      {
-        reservationIds: [row.id],
-        status: 'committed',
-        deltas,
-        ledger: held.map((l) => ({ id: ctx.ids('sadj'), sku: l.sku, location_id: l.location_id, delta: -l.quantity, reservation_id: row.id })),
-        // the settlement locks the levels and fills in the numbers it leaves them with
-        events: levelEventTemplates(
-          ctx,
-          levels.mergeLevelDeltas(deltas).map((d) => presentLevel({ sku: d.sku, location_id: d.location_id, on_hand: 0, reserved: 0, updated_at: now })),
-        ),
-        ...who(ctx),
-      },
-      now,
-    );
+  private committed(ctx: ServiceContext, row: repo.ReservationRow, lines: readonly repo.LineRow[]): Reservation {
     this.count('committed');
-    return presentReservation({ ...row, status: 'committed', updated_at: now }, lines);
+    return presentReservation({ ...row, status: 'committed', updated_at: ctx.now() }, lines);
   }
 
   /**
-   * Puts a committed reservation's units back on hand at the locations they came from (an order
-   * canceled or returned to stock): all units not yet restocked, or `lines` per SKU. Never more
-   * than was committed, so calling it again without `lines` restocks nothing twice.
+   * Takes shipped units off hand, in the caller's transaction (the shipment's): for each SKU, on_hand
+   * and reserved drop at `location_id`, where the order's allocation must hold that many unshipped
+   * units (409 `location_mismatch` when they are allocated elsewhere, 409 `shipment_exceeds_allocation`
+   * when the allocation does not hold them), with a `ship` ledger row and `inventory_level.updated`.
+   * The reservation's lock serializes shipments of one order, so two cannot ship the same units.
+   * @example await inventory.ship(ctx, { reservation_id, location_id: 'sloc_1', lines: [{ sku: 'TEE-M', quantity: 1 }] }, tx);
+   */
+  async ship(ctx: ServiceContext, input: { reservation_id: string; location_id: string; lines: readonly RequestedLine[] }, tx?: Queryable): Promise<Reservation> {
+    return this.inTransaction(ctx, tx, async (q) => {
+      const { row, lines } = await this.lockCommitted(q, input.reservation_id, 'shipped');
+      // committed under the old rule: its units left on hand at commit, nothing is left to move
+      if (!row.stock_at_shipment) return presentReservation(row, lines);
+      const plan = planShipment(row, lines, input.location_id, input.lines);
+      const fresh = await moveLineUnits(ctx, q, row, lines, plan, 'ship');
+      if (plan.lines.length) this.count('shipped');
+      return presentReservation({ ...row, updated_at: ctx.now() }, fresh);
+    });
+  }
+
+  /**
+   * Gives back a committed reservation's allocation beyond what its order still has to ship:
+   * per SKU, at most `keep` units stay allocated (none for a SKU not named; `[]` when the order is
+   * canceled). Reserved drops; on_hand does not move. Idempotent: asking again gives back nothing.
+   * A reservation committed under the old rule holds no allocation (its units left at commit).
+   */
+  async releaseAllocation(ctx: ServiceContext, input: { reservation_id: string; keep: readonly RequestedLine[] }, tx?: Queryable): Promise<Reservation> {
+    return this.inTransaction(ctx, tx, async (q) => {
+      const { row, lines } = await this.lockCommitted(q, input.reservation_id, 'released');
+      const plan = planRelease(row, lines, input.keep);
+      if (!plan.lines.length) return presentReservation(row, lines);
+      const fresh = await moveLineUnits(ctx, q, row, lines, plan, 'release');
+      this.count('released');
+      return presentReservation({ ...row, updated_at: ctx.now() }, fresh);
+    });
+  }
+
+  /**
+   * Puts shipped units of a committed reservation back on hand at the locations they left from (a
+   * refund with restock): all units shipped and not yet restocked, or `lines` per SKU. Never more
+   * than was shipped, so calling it again without `lines` restocks nothing twice.
    */
   async restock(ctx: ServiceContext, input: { reservation_id: string; lines?: readonly RequestedLine[]; reason?: string }, tx?: Queryable): Promise<Reservation> {
     return this.inTransaction(ctx, tx, async (q) => {
-      const row = await this.lockReservation(q, input.reservation_id);
-      if (row.status !== 'committed') {
-        throw new AppError(InventoryErrors.reservationNotCommitted, `Reservation ${row.id} is ${row.status}; only committed units can be restocked.`);
-      }
-      const lines = await repo.linesOf(q, [row.id]);
-      const plan = planRestock(lines, input.lines);
-      const now = ctx.now();
-      const units = plan.lines.flatMap(({ line, units }) => (line.location_id === null ? [] : [{ sku: line.sku, location_id: line.location_id, units }]));
-      const locked = await levels.lockLevels(q, [...new Set(units.map((u) => u.sku))].sort());
-      const deltas = units.map((u) => ({ sku: u.sku, location_id: u.location_id, on_hand: u.units, reserved: 0 }));
-      const after = await levels.applyLevelDeltas(q, deltas, now);
-      await levels.insertAdjustments(q, units.map((u) => this.ledgerRow(ctx, 'restock', u.sku, u.location_id, u.units, after, row.id, input.reason ?? null, now)));
-      await emit(
-        q,
-        ctx,
-        locked.flatMap((before) => {
-          const onHand = after.get(levels.levelKey(before.sku, before.location_id));
-          return onHand === undefined ? [] : [levelUpdated(presentLevel(before), presentLevel({ ...before, on_hand: onHand, updated_at: now }))];
-        }),
-      );
-      await repo.addRestocked(q, row.id, plan.byPosition);
-      await repo.touch(q, row.id, now);
-      if (units.length) this.count('restocked');
-      const fresh = lines.map((l) => ({ ...l, restocked: l.restocked + (plan.byPosition.get(l.position) ?? 0) }));
-      return presentReservation({ ...row, updated_at: now }, fresh);
+      const { row, lines } = await this.lockCommitted(q, input.reservation_id, 'restocked');
+      const plan = planRestock(row, lines, input.lines);
+      const fresh = await moveLineUnits(ctx, q, row, lines, plan, 'restock', input.reason ?? null);
+      if (plan.lines.length) this.count('restocked');
+      return presentReservation({ ...row, updated_at: ctx.now() }, fresh);
     });
   }
 
@@ -232,36 +220,16 @@ export class InventoryService {
     return found;
   }
 
-  /** Locks the reservation row: every status change takes this lock first, then stock levels. */
-  private async lockReservation(q: Queryable, id: string): Promise<repo.ReservationRow> {
+  /**
+   * Locks a committed reservation, then reads its lines (their counters change only under this
+   * lock, so they are read after it): every change to a committed reservation starts here.
+   */
+  private async lockCommitted(q: Queryable, id: string, verb: string): Promise<repo.ReservationWithLines> {
     const row = (await repo.findReservations(q, [id], true))[0];
     if (!row) throw new AppError(InventoryErrors.reservationNotFound, `No reservation ${id}.`);
-    return row;
-  }
-
-  private ledgerRow(
-    ctx: ServiceContext,
-    kind: 'commit' | 'restock',
-    sku: string,
-    locationId: string,
-    delta: number,
-    after: ReadonlyMap<string, number>,
-    reservationId: string,
-    reason: string | null,
-    now: Date,
-  ): levels.AdjustmentRow {
-    return {
-      id: ctx.ids('sadj'),
-      sku,
-      location_id: locationId,
-      kind,
-      delta,
-      on_hand_after: after.get(levels.levelKey(sku, locationId)) ?? 0,
-      reason,
-      reservation_id: reservationId,
-      actor: ctx.actor?.id ?? null,
-      request_id: ctx.requestId || null,
-      created_at: now,
-    };
+    if (row.status !== 'committed') {
+      throw new AppError(InventoryErrors.reservationNotCommitted, `Reservation ${row.id} is ${row.status}; only the units of a committed reservation are ${verb}.`);
+    }
+    return { row, lines: await repo.linesOf(q, [row.id]) };
   }
 }

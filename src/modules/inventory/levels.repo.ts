@@ -163,7 +163,7 @@ export interface AdjustmentRow {
   id: string;
   sku: string;
   location_id: string;
-  kind: 'set' | 'adjustment' | 'commit' | 'restock';
+  kind: 'set' | 'adjustment' | 'commit' | 'restock' | 'ship';
   delta: number;
   on_hand_after: number;
   reason: string | null;

@@ -27,9 +27,8 @@ export async function releaseExpiredReservations(db: EnvDb, now: Date, options: 
       const ids = claimed.map((r) => r.id);
       const lines = trackedLines(await linesOf(tx, ids));
       // The settlement locks the levels in the one (sku, location) order every stock writer uses: no deadlocks.
-      const deltas = lines.map((l) => ({ sku: l.sku, location_id: l.location_id, on_hand: 0, reserved: -l.quantity }));
       // no events: only `reserved` moves (see LEVEL_UPDATED)
-      await settleReservations(tx, { reservationIds: ids, status: 'expired', deltas, ledger: [], events: [], actor: null, requestId: null }, now);
+      await settleReservations(tx, { reservationIds: ids, status: 'expired', held: lines.map((l) => ({ sku: l.sku, location_id: l.location_id, units: l.quantity })) }, now);
       return claimed.length;
     });
     total += released;

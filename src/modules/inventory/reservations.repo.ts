@@ -6,6 +6,8 @@ export interface ReservationRow {
   reference: string;
   status: ReservationStatus;
   expires_at: Date;
+  /** false: committed under the old rule (its units left on_hand at commit); see migration 002. */
+  stock_at_shipment: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -17,6 +19,11 @@ export interface LineRow {
   /** null for an untracked SKU: recorded, but holding no units. */
   location_id: string | null;
   quantity: number;
+  /** Units taken off hand by shipments (committed reservations). */
+  shipped: number;
+  /** Units of the allocation given back without shipping (order canceled or refunded). */
+  released: number;
+  /** Shipped units put back on hand (returns). */
   restocked: number;
 }
 
@@ -27,7 +34,7 @@ export function trackedLines(lines: readonly LineRow[]): TrackedLine[] {
   return lines.filter((l): l is TrackedLine => l.location_id !== null);
 }
 
-const COLUMNS = 'id, reference, status, expires_at, created_at, updated_at';
+const COLUMNS = 'id, reference, status, expires_at, stock_at_shipment, created_at, updated_at';
 
 /** Reads reservations by id; `lock` takes row locks, which every status change takes first. */
 export async function findReservations(db: Queryable, ids: readonly string[], lock = false): Promise<ReservationRow[]> {
@@ -44,8 +51,8 @@ export interface ReservationWithLines {
 // FOR UPDATE OF r locks only the reservation (the lines are never locked: they change only under
 // its lock). Every output row locks the same reservation row; after waiting on it, each row is
 // re-checked against its newest version (EvalPlanQual), so the status read is the current one.
-const LOCK_WITH_LINES = `SELECT r.id, r.reference, r.status, r.expires_at, r.created_at, r.updated_at,
-       l.position, l.sku, l.location_id, l.quantity, l.restocked
+const LOCK_WITH_LINES = `SELECT r.id, r.reference, r.status, r.expires_at, r.stock_at_shipment, r.created_at, r.updated_at,
+       l.position, l.sku, l.location_id, l.quantity, l.shipped, l.released, l.restocked
   FROM reservations r LEFT JOIN reservation_lines l ON l.reservation_id = r.id
  WHERE r.id = $1 ORDER BY l.position FOR UPDATE OF r`;
 
@@ -56,15 +63,23 @@ const LOCK_WITH_LINES = `SELECT r.id, r.reference, r.status, r.expires_at, r.cre
  * counters change under the lock, and a line row read before waiting on the lock could be stale.
  */
 export async function lockWithLines(tx: Queryable, id: string): Promise<ReservationWithLines | null> {
-  type Row = ReservationRow & { position: number | null; sku: string | null; location_id: string | null; quantity: number | null; restocked: number | null };
+  type Row = ReservationRow & { position: number | null; sku: string | null; location_id: string | null; quantity: number | null; shipped: number | null; released: number | null; restocked: number | null };
   const { rows } = await tx.query<Row>(LOCK_WITH_LINES, [id], 'inventory_reservation_lock_with_lines');
   const first = rows[0];
   if (!first) return null;
-  const row: ReservationRow = { id: first.id, reference: first.reference, status: first.status, expires_at: first.expires_at, created_at: first.created_at, updated_at: first.updated_at };
+  const row: ReservationRow = {
+    id: first.id,
+    reference: first.reference,
+    status: first.status,
+    expires_at: first.expires_at,
+    stock_at_shipment: first.stock_at_shipment,
+    created_at: first.created_at,
+    updated_at: first.updated_at,
+  };
   const lines: LineRow[] = [];
   for (const r of rows) {
-    if (r.position === null || r.sku === null || r.quantity === null || r.restocked === null) continue; // no lines: the LEFT JOIN's null row
-    lines.push({ reservation_id: row.id, position: r.position, sku: r.sku, location_id: r.location_id, quantity: r.quantity, restocked: r.restocked });
+    if (r.position === null || r.sku === null || r.quantity === null || r.shipped === null || r.released === null || r.restocked === null) continue; // no lines: the LEFT JOIN's null row
+    lines.push({ reservation_id: row.id, position: r.position, sku: r.sku, location_id: r.location_id, quantity: r.quantity, shipped: r.shipped, released: r.released, restocked: r.restocked });
   }
   return { row, lines };
 }
@@ -91,7 +106,7 @@ export async function claimExpired(tx: Queryable, now: Date, limit: number): Pro
 export async function linesOf(db: Queryable, reservationIds: readonly string[]): Promise<LineRow[]> {
   if (!reservationIds.length) return [];
   const { rows } = await db.query<LineRow>(
-    'SELECT reservation_id, position, sku, location_id, quantity, restocked FROM reservation_lines WHERE reservation_id = ANY($1::text[]) ORDER BY reservation_id, position',
+    'SELECT reservation_id, position, sku, location_id, quantity, shipped, released, restocked FROM reservation_lines WHERE reservation_id = ANY($1::text[]) ORDER BY reservation_id, position',
     [reservationIds],
   );
   return rows;
@@ -101,14 +116,27 @@ export async function touch(tx: Queryable, id: string, now: Date): Promise<void>
   await tx.query('UPDATE reservations SET updated_at = $2 WHERE id = $1', [id, now]);
 }
 
-/** Records units restocked per line (the table's CHECK keeps it within the line's quantity). */
-export async function addRestocked(tx: Queryable, reservationId: string, byPosition: ReadonlyMap<number, number>): Promise<void> {
+/**
+ * Records units restocked, shipped or released per line position, for lines read under the
+ * reservation's lock (the table's CHECKs keep each within the line's quantity).
+ */
+export async function addToLines(tx: Queryable, reservationId: string, column: 'restocked' | 'shipped' | 'released', byPosition: ReadonlyMap<number, number>): Promise<void> {
   if (!byPosition.size) return;
   await tx.query(
-    `UPDATE reservation_lines r SET restocked = r.restocked + v.units
+    `UPDATE reservation_lines r SET ${column} = r.${column} + v.units
      FROM unnest($2::int[], $3::int[]) AS v(position, units) WHERE r.reservation_id = $1 AND r.position = v.position`,
     [reservationId, [...byPosition.keys()], [...byPosition.values()]],
   );
+}
+
+/**
+ * active → committed, in one conditional statement: false when the reservation was no longer
+ * active (released or expired first). It moves no stock: a committed reservation keeps its units
+ * reserved as the order's allocation until shipments take them.
+ */
+export async function markCommitted(tx: Queryable, id: string, now: Date): Promise<boolean> {
+  const { rowCount } = await tx.query("UPDATE reservations SET status = 'committed', updated_at = $2 WHERE id = $1 AND status = 'active'", [id, now], 'inventory_mark_committed');
+  return rowCount === 1;
 }
 
 export async function pageReservations(

@@ -78,7 +78,7 @@ async function reserveLocked(tx: Queryable, reservation: holds.NewReservation, i
 /** The reservation as written: the statements insert exactly these values. */
 function present(r: holds.NewReservation, lines: readonly { sku: string; location_id: string | null; quantity: number }[], now: Date): Reservation {
   return presentReservation(
-    { ...r, status: 'active', created_at: now, updated_at: now },
-    lines.map((l, i) => ({ ...l, reservation_id: r.id, position: i + 1, restocked: 0 })),
+    { ...r, status: 'active', stock_at_shipment: true, created_at: now, updated_at: now },
+    lines.map((l, i) => ({ ...l, reservation_id: r.id, position: i + 1, shipped: 0, released: 0, restocked: 0 })),
   );
 }

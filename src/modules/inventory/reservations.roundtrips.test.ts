@@ -11,8 +11,8 @@ import type { Reservation } from './inventory.schemas.js';
 
 // The one-statement paths of reserve, commit, release and expiry: how many round trips each takes,
 // that the single-line fast path allocates as `allocate` would and falls back when it cannot, and
-// that under a storm of mixed reserves, commits, releases and expiry the levels, the reservations,
-// the ledger and the inventory_level.updated events still agree to the unit.
+// that under a storm of mixed reserves, commits, shipments, releases and expiry the levels, the
+// reservations, the ledger and the inventory_level.updated events still agree to the unit.
 const bed = inventoryTestbed();
 const { locations, stock, inventory, ids } = bed;
 
@@ -45,10 +45,14 @@ describe('round trips', () => {
     await bed.db.forEnv('test').transaction(async (tx) => {
       await inventory.commit(ctx(), r.id, { query: (sql, params, name) => (inTx.push(name ?? sql), tx.query(sql, params, name)), afterCommit: (fn) => tx.afterCommit(fn) });
     });
-    expect(inTx).toEqual(['inventory_reservation_lock_with_lines', 'inventory_settle_reservations']);
+    expect(inTx).toEqual(['inventory_reservation_lock_with_lines', 'inventory_mark_committed']);
+    // the commit moved no stock (the units stay reserved as the order's allocation): no ledger row, no event
+    expect((await stock.listAdjustments(ctx(), { limit: 10, reservation_id: r.id })).data).toEqual([]);
+    expect(await levelEvents([sku])).toHaveLength(1);
+    await inventory.ship(ctx(), { reservation_id: r.id, location_id: loc.id, lines: [{ sku, quantity: 2 }] });
     const ledger = await stock.listAdjustments(ctx(), { limit: 10, reservation_id: r.id });
-    expect(ledger.data).toMatchObject([{ kind: 'commit', sku, location_id: loc.id, delta: -2, on_hand_after: 3, request_id: 'req_roundtrips' }]);
-    // the settlement wrote the commit's event itself; the hold wrote none
+    expect(ledger.data).toMatchObject([{ kind: 'ship', sku, location_id: loc.id, delta: -2, on_hand_after: 3, request_id: 'req_roundtrips' }]);
+    // the set and the shipment wrote their events; the hold and the commit wrote none
     expect((await levelEvents([sku])).map((e) => [e.data.object.on_hand, e.data.previous_attributes])).toEqual([
       [5, { on_hand: 0, available: 0 }],
       [3, { on_hand: 5, reserved: 2 }],
@@ -65,9 +69,9 @@ describe('round trips', () => {
     const r = await inventory.reserve(ctx(c.db), { reference: 'cart_multi', lines: [{ sku: b, quantity: 1 }, { sku: digital, quantity: 9 }, { sku: a, quantity: 3 }] });
     expect(c.log).toEqual(['BEGIN', 'inventory_lock_for_reserve', 'inventory_write_reservation', 'END']);
     expect(r.lines).toEqual([
-      { sku: a, location_id: loc.id, quantity: 3, restocked: 0 },
-      { sku: b, location_id: loc.id, quantity: 1, restocked: 0 },
-      { sku: digital, location_id: null, quantity: 9, restocked: 0 },
+      { sku: a, location_id: loc.id, quantity: 3, shipped: 0, released: 0, restocked: 0 },
+      { sku: b, location_id: loc.id, quantity: 1, shipped: 0, released: 0, restocked: 0 },
+      { sku: digital, location_id: null, quantity: 9, shipped: 0, released: 0, restocked: 0 },
     ]);
     expect(await inventory.get(ctx(), r.id)).toEqual(r);
 
@@ -91,10 +95,10 @@ describe('commit from what reserve returned', () => {
     const committed = await bed.db.forEnv('test').transaction((tx) =>
       inventory.commitReserved(ctx(), r, { query: (sql, params, name) => (inTx.push(name ?? sql), tx.query(sql, params, name)), afterCommit: (fn) => tx.afterCommit(fn) }),
     );
-    expect(inTx).toEqual(['inventory_settle_reservations']);
+    expect(inTx).toEqual(['inventory_mark_committed']);
     expect(committed.status).toBe('committed');
     expect(await inventory.get(ctx(), r.id)).toMatchObject({ status: 'committed' });
-    expect((await stock.availability(ctx(), [sku]))[0]).toMatchObject({ on_hand: 2, reserved: 0, available: 2 });
+    expect((await stock.availability(ctx(), [sku]))[0]).toMatchObject({ on_hand: 6, reserved: 4, available: 2 });
   });
 
   it('refuses a reservation released meanwhile (409), moving no stock', async () => {
@@ -145,28 +149,31 @@ describe('the single-line fast path', () => {
   });
 });
 
-/** Reservations, levels and ledger of `skus` must agree: reserved = active holds, on_hand = start + ledger. */
+/**
+ * Reservations, levels and ledger of `skus` must agree: reserved = active holds + committed
+ * allocations not yet shipped nor released; on_hand = start - shipped units = start + ledger.
+ */
 async function expectConsistent(skus: readonly string[], start: ReadonlyMap<string, number>): Promise<void> {
   const q = bed.db.forEnv('test');
-  const { rows } = await q.query<{ sku: string; location_id: string; on_hand: number; reserved: number; held: number; ledger: number; committed: number }>(
+  const { rows } = await q.query<{ sku: string; location_id: string; on_hand: number; reserved: number; held: number; ledger: number; shipped: number }>(
     `SELECT l.sku, l.location_id, l.on_hand, l.reserved,
-            (SELECT coalesce(sum(rl.quantity), 0)::int FROM reservation_lines rl JOIN reservations r ON r.id = rl.reservation_id
-              WHERE r.status = 'active' AND rl.sku = l.sku AND rl.location_id = l.location_id) AS held,
-            (SELECT coalesce(sum(a.delta), 0)::int FROM stock_adjustments a WHERE a.sku = l.sku AND a.location_id = l.location_id AND a.kind = 'commit') AS ledger,
-            (SELECT coalesce(sum(rl.quantity), 0)::int FROM reservation_lines rl JOIN reservations r ON r.id = rl.reservation_id
-              WHERE r.status = 'committed' AND rl.sku = l.sku AND rl.location_id = l.location_id) AS committed
+            (SELECT coalesce(sum(CASE r.status WHEN 'active' THEN rl.quantity WHEN 'committed' THEN rl.quantity - rl.shipped - rl.released ELSE 0 END), 0)::int
+               FROM reservation_lines rl JOIN reservations r ON r.id = rl.reservation_id
+              WHERE rl.sku = l.sku AND rl.location_id = l.location_id) AS held,
+            (SELECT coalesce(sum(a.delta), 0)::int FROM stock_adjustments a WHERE a.sku = l.sku AND a.location_id = l.location_id AND a.kind IN ('commit', 'ship')) AS ledger,
+            (SELECT coalesce(sum(rl.shipped), 0)::int FROM reservation_lines rl WHERE rl.sku = l.sku AND rl.location_id = l.location_id) AS shipped
        FROM stock_levels l WHERE l.sku = ANY($1::text[])`,
     [skus],
   );
   expect(rows.length).toBe(start.size);
   for (const r of rows) {
     const at = `${r.sku}@${r.location_id}`;
-    expect({ at, reserved: r.reserved, on_hand: r.on_hand, ledger: r.ledger }).toEqual({ at, reserved: r.held, on_hand: start.get(at)! - r.committed, ledger: 0 - r.committed || 0 });
+    expect({ at, reserved: r.reserved, on_hand: r.on_hand, ledger: r.ledger }).toEqual({ at, reserved: r.held, on_hand: start.get(at)! - r.shipped, ledger: 0 - r.shipped || 0 });
   }
 }
 
 describe('never oversell, never deadlock (mixed storm)', () => {
-  it('concurrent fast and general reserves, commits, releases and expiry keep levels, reservations, ledger and events in agreement', async () => {
+  it('concurrent fast and general reserves, commits, shipments, releases and expiry keep levels, reservations, ledger and events in agreement', async () => {
     const [x, y] = [await location(), await location()];
     const [p, q] = [uniqueSku('STORM-P'), uniqueSku('STORM-Q')];
     const start = new Map<string, number>();
@@ -200,6 +207,19 @@ describe('never oversell, never deadlock (mixed storm)', () => {
       ...first.map((r, i) => () => (i % 3 === 0 ? bed.db.forEnv('test').transaction((tx) => inventory.commit(ctx(), r.id, tx)) : i % 3 === 1 ? inventory.release(ctx(), r.id) : Promise.resolve(r))),
       ...reserveSome(30, 'b'),
       () => inventory.releaseExpired(ctx(bed.db.forEnv('test'), later), { batchSize: 3 }),
+    ]);
+    await expectConsistent([p, q], start);
+    // the committed ones ship, in part or in full, or give their allocation back, while others reserve
+    // (only those whose commit won its race with the expiry job: an expired hold ships nothing)
+    const committed: Reservation[] = [];
+    for (const r of first.filter((_, i) => i % 3 === 0)) if ((await inventory.get(ctx(), r.id)).status === 'committed') committed.push(r);
+    await settle([
+      ...committed.map((r, i) => () => {
+        if (i % 3 === 2) return inventory.releaseAllocation(ctx(), { reservation_id: r.id, keep: [] });
+        const line = r.lines[0]!;
+        return inventory.ship(ctx(), { reservation_id: r.id, location_id: line.location_id!, lines: [{ sku: line.sku, quantity: i % 3 === 0 ? line.quantity : 1 }] });
+      }),
+      ...reserveSome(20, 'c'),
     ]);
     await expectConsistent([p, q], start);
     // every unit that left a level is in its events: their on_hand changes add up to what it holds

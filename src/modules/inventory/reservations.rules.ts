@@ -1,5 +1,5 @@
 import { AppError, type FieldError } from '../../platform/http/errors.js';
-import type { RequestedLine } from './inventory.allocation.js';
+import { mergeLines, type RequestedLine } from './inventory.allocation.js';
 import { InventoryErrors } from './inventory.errors.js';
 import type { Reservation } from './inventory.schemas.js';
 import type { LineRow, ReservationRow } from './reservations.repo.js';
@@ -48,7 +48,7 @@ export function presentReservation(row: ReservationRow, lines: readonly LineRow[
     reference: row.reference,
     status: row.status,
     expires_at: row.expires_at.toISOString(),
-    lines: lines.map((l) => ({ sku: l.sku, location_id: l.location_id, quantity: l.quantity, restocked: l.restocked })),
+    lines: lines.map((l) => ({ sku: l.sku, location_id: l.location_id, quantity: l.quantity, shipped: l.shipped, released: l.released, restocked: l.restocked })),
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
@@ -63,28 +63,54 @@ export function assertCommittable(row: ReservationRow): void {
   throw new AppError(InventoryErrors.reservationNotActive, `Reservation ${row.id} is ${row.status}; only an active reservation can be committed.`);
 }
 
-/** Units to put back: per line position (the lines' `restocked` counters) and per line (stock levels and the ledger). */
-export interface RestockPlan {
+/** Units per line position (the lines' counters) and per line (stock levels and the ledger). */
+export interface LinePlan {
   byPosition: Map<number, number>;
   lines: { line: LineRow; units: number }[];
 }
 
 /**
- * Works out which committed lines a restock takes units back into: everything not yet restocked
- * when `requested` is absent, otherwise per SKU, from the reservation's lines in order. Untracked
- * lines hold no units and are skipped. Asking for more than was committed and not yet restocked is
- * a 422 naming each SKU.
+ * Units of a committed line that are its order's allocation: reserved at its location, not yet
+ * shipped nor released. None for a reservation committed under the old rule (migration 002).
  */
-export function planRestock(lines: readonly LineRow[], requested: readonly RequestedLine[] | undefined): RestockPlan {
+export function allocatedUnits(row: Pick<ReservationRow, 'stock_at_shipment'>, line: LineRow): number {
+  return row.stock_at_shipment && line.location_id !== null ? line.quantity - line.shipped - line.released : 0;
+}
+
+/**
+ * Units of a committed line that are off hand and may be put back: shipped and not yet restocked;
+ * under the old rule (units left at commit), all units not yet restocked.
+ */
+export function restockableUnits(row: Pick<ReservationRow, 'stock_at_shipment'>, line: LineRow): number {
+  if (line.location_id === null) return 0;
+  return (row.stock_at_shipment ? line.shipped : line.quantity) - line.restocked;
+}
+
+/** Takes `units` from `lines` in order, each at most `room(line)` less what the plan already took from it. */
+function take(plan: LinePlan, lines: readonly LineRow[], room: (l: LineRow) => number, units: number): void {
+  let remaining = units;
+  for (const line of lines) {
+    if (remaining <= 0) break;
+    const n = Math.min(room(line) - (plan.byPosition.get(line.position) ?? 0), remaining);
+    if (n <= 0) continue;
+    plan.byPosition.set(line.position, (plan.byPosition.get(line.position) ?? 0) + n);
+    plan.lines.push({ line, units: n });
+    remaining -= n;
+  }
+}
+
+/**
+ * Works out which committed lines a restock takes units back into: everything restockable when
+ * `requested` is absent, otherwise per SKU, from the reservation's lines in order. Untracked lines
+ * hold no units and are skipped. Asking for more than was shipped and not yet restocked is a 422
+ * naming each SKU.
+ */
+export function planRestock(row: Pick<ReservationRow, 'stock_at_shipment'>, lines: readonly LineRow[], requested: readonly RequestedLine[] | undefined): LinePlan {
+  const room = (l: LineRow) => restockableUnits(row, l);
   const tracked = lines.filter((l) => l.location_id !== null);
-  const plan: RestockPlan = { byPosition: new Map(), lines: [] };
-  const take = (line: LineRow, units: number) => {
-    if (units <= 0) return;
-    plan.byPosition.set(line.position, units);
-    plan.lines.push({ line, units });
-  };
+  const plan: LinePlan = { byPosition: new Map(), lines: [] };
   if (!requested) {
-    for (const line of tracked) take(line, line.quantity - line.restocked);
+    for (const line of tracked) take(plan, [line], room, room(line));
     return plan;
   }
   const errors: FieldError[] = [];
@@ -92,22 +118,63 @@ export function planRestock(lines: readonly LineRow[], requested: readonly Reque
   requested.forEach((req, i) => {
     const mine = tracked.filter((l) => l.sku === req.sku);
     if (!mine.length && untrackedOnly.has(req.sku)) return; // untracked: nothing was taken from stock
-    const open = mine.reduce((n, l) => n + l.quantity - l.restocked - (plan.byPosition.get(l.position) ?? 0), 0);
+    const open = mine.reduce((n, l) => n + room(l) - (plan.byPosition.get(l.position) ?? 0), 0);
     if (!Number.isInteger(req.quantity) || req.quantity < 1 || req.quantity > open) {
-      errors.push({ detail: `sku ${req.sku}: ${req.quantity} requested, ${open} committed and not yet restocked.`, pointer: `/lines/${i}/quantity` });
+      errors.push({ detail: `sku ${req.sku}: ${req.quantity} requested, ${open} shipped and not yet restocked.`, pointer: `/lines/${i}/quantity` });
       return;
     }
-    let remaining = req.quantity;
-    for (const line of mine) {
-      const free = line.quantity - line.restocked - (plan.byPosition.get(line.position) ?? 0);
-      const units = Math.min(free, remaining);
-      if (units > 0) {
-        plan.byPosition.set(line.position, (plan.byPosition.get(line.position) ?? 0) + units);
-        plan.lines.push({ line, units });
-      }
-      remaining -= units;
-    }
+    take(plan, mine, room, req.quantity);
   });
   if (errors.length) throw new AppError(InventoryErrors.restockExceedsCommitted, errors.map((e) => e.detail).join(' '), errors);
+  return plan;
+}
+
+/**
+ * Works out which allocated lines a shipment of `requested` from `locationId` takes its units
+ * from. Every unit must be allocated at that location: 409 `location_mismatch` when the units are
+ * allocated elsewhere, 409 `shipment_exceeds_allocation` when the order's allocation does not hold
+ * that many unshipped units at all. Untracked SKUs hold no units and are skipped.
+ */
+export function planShipment(row: Pick<ReservationRow, 'id' | 'stock_at_shipment'>, lines: readonly LineRow[], locationId: string, requested: readonly RequestedLine[]): LinePlan {
+  const plan: LinePlan = { byPosition: new Map(), lines: [] };
+  const mismatched: string[] = [];
+  const exceeding: string[] = [];
+  for (const req of mergeLines(requested)) {
+    const mine = lines.filter((l) => l.sku === req.sku);
+    if (mine.length && mine.every((l) => l.location_id === null)) continue;
+    const room = (l: LineRow) => allocatedUnits(row, l);
+    const here = mine.filter((l) => l.location_id === locationId);
+    const atLocation = here.reduce((n, l) => n + room(l), 0);
+    if (req.quantity <= atLocation) {
+      take(plan, here, room, req.quantity);
+      continue;
+    }
+    const elsewhere = mine.filter((l) => l.location_id !== locationId && room(l) > 0);
+    const total = atLocation + elsewhere.reduce((n, l) => n + room(l), 0);
+    if (req.quantity <= total) {
+      const where = [...new Set(elsewhere.map((l) => l.location_id))].join(', ');
+      mismatched.push(`sku ${req.sku}: ${req.quantity} to ship from ${locationId}, ${atLocation} allocated there; the rest is allocated at ${where}`);
+    } else exceeding.push(`sku ${req.sku}: ${req.quantity} to ship, ${total} allocated and not yet shipped`);
+  }
+  if (mismatched.length) throw new AppError(InventoryErrors.locationMismatch, `Ship from where the units are allocated: ${mismatched.join('; ')}.`, mismatched.map((detail) => ({ detail })));
+  if (exceeding.length) throw new AppError(InventoryErrors.shipmentExceedsAllocation, `Reservation ${row.id} does not hold these units: ${exceeding.join('; ')}.`, exceeding.map((detail) => ({ detail })));
+  return plan;
+}
+
+/**
+ * Works out which allocated units to give back so that, per SKU, at most `keep` units stay
+ * allocated (what the order still has to ship; none for a SKU it does not name). Never fails:
+ * a SKU holding no more than `keep` gives nothing back.
+ */
+export function planRelease(row: Pick<ReservationRow, 'stock_at_shipment'>, lines: readonly LineRow[], keep: readonly RequestedLine[]): LinePlan {
+  const plan: LinePlan = { byPosition: new Map(), lines: [] };
+  const room = (l: LineRow) => allocatedUnits(row, l);
+  const kept = new Map(mergeLines(keep).map((k) => [k.sku, k.quantity]));
+  for (const sku of new Set(lines.map((l) => l.sku))) {
+    // the last lines first: a SKU split over locations keeps its first (largest) location's units
+    const mine = lines.filter((l) => l.sku === sku).reverse();
+    const held = mine.reduce((n, l) => n + room(l), 0);
+    take(plan, mine, room, held - (kept.get(sku) ?? 0));
+  }
   return plan;
 }

@@ -64,7 +64,7 @@ describe('reserve', () => {
     const sku = uniqueSku('MERGE');
     await setStock(loc.id, sku, 5);
     const r = await inventory.reserve(ctx(), { reference: 'cart_merge', lines: [{ sku, quantity: 1 }, { sku, quantity: 2 }] });
-    expect(r).toMatchObject({ object: 'reservation', status: 'active', reference: 'cart_merge', lines: [{ sku, location_id: loc.id, quantity: 3, restocked: 0 }] });
+    expect(r).toMatchObject({ object: 'reservation', status: 'active', reference: 'cart_merge', lines: [{ sku, location_id: loc.id, quantity: 3, shipped: 0, released: 0, restocked: 0 }] });
     expect(r.id).toMatch(/^res_/);
     expect(Date.parse(r.expires_at) - Date.parse(r.created_at)).toBe(900_000);
     await expect(inventory.reserve(ctx(), { reference: '', lines: [{ sku, quantity: 0 }] })).rejects.toMatchObject({
@@ -82,7 +82,7 @@ describe('reserve', () => {
     await locations.update(ctx(), closed.id, { active: false });
     await expect(inventory.reserve(ctx(), { reference: 'cart_in', lines: [{ sku, quantity: 2 }] })).rejects.toBeInstanceOf(OutOfStockError);
     const r = await inventory.reserve(ctx(), { reference: 'cart_in', lines: [{ sku, quantity: 1 }] });
-    expect(r.lines).toEqual([{ sku, location_id: open.id, quantity: 1, restocked: 0 }]);
+    expect(r.lines).toEqual([{ sku, location_id: open.id, quantity: 1, shipped: 0, released: 0, restocked: 0 }]);
   });
 
   it('with replace, a restarted checkout reuses its own stale hold', async () => {
@@ -101,49 +101,130 @@ describe('reserve', () => {
     const sku = uniqueSku('DIGITAL');
     await stock.setTracked(ctx(), sku, false);
     const r = await inventory.reserve(ctx(), { reference: 'cart_dig', lines: [{ sku, quantity: 1000 }] });
-    expect(r.lines).toEqual([{ sku, location_id: null, quantity: 1000, restocked: 0 }]);
+    expect(r.lines).toEqual([{ sku, location_id: null, quantity: 1000, shipped: 0, released: 0, restocked: 0 }]);
     expect((await inventory.commit(ctx(), r.id)).status).toBe('committed');
+    const elsewhere = await location();
+    await inventory.ship(ctx(), { reservation_id: r.id, location_id: elsewhere.id, lines: [{ sku, quantity: 1000 }] });
     expect(await levels(sku)).toEqual([]);
     await stock.setTracked(ctx(), sku, true);
     await expect(inventory.reserve(ctx(), { reference: 'cart_dig', lines: [{ sku, quantity: 1 }] })).rejects.toBeInstanceOf(OutOfStockError);
   });
 });
 
-describe('commit and restock', () => {
-  it('commits in the caller’s transaction, then restocks a canceled order once', async () => {
+describe('commit, ship, release and restock', () => {
+  it('commits in the caller’s transaction as the order’s allocation: nothing leaves on hand', async () => {
     const a = await location();
     const b = await location();
     const sku = uniqueSku('COMMIT');
     await setStock(a.id, sku, 2);
     await setStock(b.id, sku, 3);
     const r = await inventory.reserve(ctx(), { reference: 'cart_commit', lines: [{ sku, quantity: 4 }] });
-    // The caller's transaction rolls back (creating the order failed): the stock change rolls back with it.
+    // The caller's transaction rolls back (creating the order failed): the commit rolls back with it.
     await expect(
       bed.db.forEnv('test').transaction(async (tx) => {
         await inventory.commit(ctx(), r.id, tx);
         throw new Error('order insert failed');
       }),
     ).rejects.toThrow('order insert failed');
-    expect(total(await levels(sku))).toEqual({ on_hand: 5, reserved: 4 });
+    expect((await inventory.get(ctx(), r.id)).status).toBe('active');
 
     await bed.db.forEnv('test').transaction((tx) => inventory.commit(ctx(), r.id, tx));
-    expect(total(await levels(sku))).toEqual({ on_hand: 1, reserved: 0 });
+    expect(total(await levels(sku))).toEqual({ on_hand: 5, reserved: 4 });
+    expect((await inventory.availability(ctx(), [sku]))[0]).toMatchObject({ on_hand: 5, reserved: 4, available: 1 });
     await expect(inventory.commit(ctx(), r.id)).rejects.toMatchObject({ status: 409, code: 'reservation_not_active' });
-    const ledger = await stock.listAdjustments(ctx(), { limit: 10, reservation_id: r.id });
-    expect(ledger.data.map((x) => [x.kind, x.delta, x.on_hand_after]).sort()).toEqual([
-      ['commit', -1, 1],
-      ['commit', -3, 0],
-    ]);
+    // committing wrote no ledger row: on_hand did not change
+    expect((await stock.listAdjustments(ctx(), { limit: 10, reservation_id: r.id })).data).toEqual([]);
+    // nor does releasing it as an active hold undo the allocation
+    expect((await inventory.release(ctx(), r.id)).status).toBe('committed');
+    expect(total(await levels(sku))).toEqual({ on_hand: 5, reserved: 4 });
+  });
 
-    await expect(inventory.restock(ctx(), { reservation_id: r.id, lines: [{ sku, quantity: 5 }] })).rejects.toMatchObject({ code: 'restock_exceeds_committed' });
-    const part = await inventory.restock(ctx(), { reservation_id: r.id, lines: [{ sku, quantity: 1 }], reason: 'partial cancel' });
-    expect(part.lines.reduce((s, l) => s + l.restocked, 0)).toBe(1);
-    // Two full restocks at once: the second finds nothing left to put back.
+  it('ships from where the units are allocated, exactly the units shipped; refuses elsewhere and beyond, writing nothing', async () => {
+    const a = await location();
+    const b = await location();
+    const sku = uniqueSku('SHIP');
+    await setStock(a.id, sku, 3);
+    await setStock(b.id, sku, 2);
+    const r = await inventory.reserve(ctx(), { reference: 'cart_ship', lines: [{ sku, quantity: 4 }] });
+    await inventory.commit(ctx(), r.id);
+    const at = (id: string) => r.lines.find((l) => l.location_id === id)!.quantity;
+    expect([at(a.id), at(b.id)]).toEqual([3, 1]);
+
+    const shipped = await inventory.ship(ctx(), { reservation_id: r.id, location_id: a.id, lines: [{ sku, quantity: 2 }] });
+    expect(shipped.lines.find((l) => l.location_id === a.id)).toMatchObject({ shipped: 2, released: 0 });
+    expect(await levels(sku)).toEqual(
+      [
+        { location_id: a.id, on_hand: 1, reserved: 1 },
+        { location_id: b.id, on_hand: 2, reserved: 1 },
+      ].sort((x, y) => (x.location_id < y.location_id ? -1 : 1)),
+    );
+    const ledger = await stock.listAdjustments(ctx(), { limit: 10, reservation_id: r.id });
+    expect(ledger.data.map((x) => [x.kind, x.location_id, x.delta, x.on_hand_after])).toEqual([['ship', a.id, -2, 1]]);
+
+    const before = await levels(sku);
+    // 2 more units exist in the allocation, but only 1 of them at a
+    await expect(inventory.ship(ctx(), { reservation_id: r.id, location_id: a.id, lines: [{ sku, quantity: 2 }] })).rejects.toMatchObject({ status: 409, code: 'location_mismatch' });
+    await expect(inventory.ship(ctx(), { reservation_id: r.id, location_id: a.id, lines: [{ sku, quantity: 3 }] })).rejects.toMatchObject({ status: 409, code: 'shipment_exceeds_allocation' });
+    expect(await levels(sku)).toEqual(before);
+
+    // cancel after a partial shipment: only the unshipped rest goes back, on_hand untouched
+    const released = await inventory.releaseAllocation(ctx(), { reservation_id: r.id, keep: [] });
+    expect(released.lines.map((l) => [l.location_id, l.shipped, l.released]).sort()).toEqual([[a.id, 2, 1], [b.id, 0, 1]].sort());
+    expect(total(await levels(sku))).toEqual({ on_hand: 3, reserved: 0 });
+    expect((await inventory.releaseAllocation(ctx(), { reservation_id: r.id, keep: [] })).lines).toEqual(released.lines);
+    await expect(inventory.ship(ctx(), { reservation_id: r.id, location_id: b.id, lines: [{ sku, quantity: 1 }] })).rejects.toMatchObject({ code: 'shipment_exceeds_allocation' });
+
+    // restock puts back shipped units only, once
+    await expect(inventory.restock(ctx(), { reservation_id: r.id, lines: [{ sku, quantity: 3 }] })).rejects.toMatchObject({ code: 'restock_exceeds_committed' });
     await Promise.all([inventory.restock(ctx(), { reservation_id: r.id }), inventory.restock(ctx(), { reservation_id: r.id })]);
     expect(total(await levels(sku))).toEqual({ on_hand: 5, reserved: 0 });
-    const released = await inventory.reserve(ctx(), { reference: 'x', lines: [{ sku, quantity: 1 }] });
-    await inventory.release(ctx(), released.id);
-    await expect(inventory.restock(ctx(), { reservation_id: released.id })).rejects.toMatchObject({ code: 'reservation_not_committed' });
+    const active = await inventory.reserve(ctx(), { reference: 'x', lines: [{ sku, quantity: 1 }] });
+    await expect(inventory.ship(ctx(), { reservation_id: active.id, location_id: a.id, lines: [{ sku, quantity: 1 }] })).rejects.toMatchObject({ code: 'reservation_not_committed' });
+    await inventory.release(ctx(), active.id);
+    await expect(inventory.restock(ctx(), { reservation_id: active.id })).rejects.toMatchObject({ code: 'reservation_not_committed' });
+  });
+
+  it('keeps what the order still has to ship when it gives part of the allocation back', async () => {
+    const loc = await location();
+    const [x, y] = [uniqueSku('KEEPX'), uniqueSku('KEEPY')];
+    await setStock(loc.id, x, 5);
+    await setStock(loc.id, y, 5);
+    const r = await inventory.reserve(ctx(), { reference: 'cart_keep', lines: [{ sku: x, quantity: 3 }, { sku: y, quantity: 2 }] });
+    await inventory.commit(ctx(), r.id);
+    await inventory.releaseAllocation(ctx(), { reservation_id: r.id, keep: [{ sku: x, quantity: 2 }, { sku: y, quantity: 2 }] });
+    expect([(await levels(x))[0], (await levels(y))[0]]).toEqual([{ location_id: loc.id, on_hand: 5, reserved: 2 }, { location_id: loc.id, on_hand: 5, reserved: 2 }]);
+  });
+
+  it('a reservation committed before stock left at shipment (migration 002): its shipments move nothing, a cancel’s restock puts all back', async () => {
+    const loc = await location();
+    const sku = uniqueSku('LEGACY');
+    await setStock(loc.id, sku, 5);
+    const r = await inventory.reserve(ctx(), { reference: 'cart_legacy', lines: [{ sku, quantity: 2 }] });
+    await inventory.commit(ctx(), r.id);
+    // as the old rule left it: the units went off hand at commit, and the migration marked it so
+    await bed.db.forEnv('test').query('UPDATE reservations SET stock_at_shipment = false WHERE id = $1', [r.id]);
+    await bed.db.forEnv('test').query('UPDATE stock_levels SET on_hand = on_hand - 2, reserved = reserved - 2 WHERE sku = $1', [sku]);
+    await inventory.ship(ctx(), { reservation_id: r.id, location_id: loc.id, lines: [{ sku, quantity: 1 }] });
+    await inventory.releaseAllocation(ctx(), { reservation_id: r.id, keep: [] });
+    expect(await levels(sku)).toEqual([{ location_id: loc.id, on_hand: 3, reserved: 0 }]);
+    await inventory.restock(ctx(), { reservation_id: r.id });
+    expect(await levels(sku)).toEqual([{ location_id: loc.id, on_hand: 5, reserved: 0 }]);
+  });
+
+  it('two shipments of the last allocated units at once: one ships them, the other gets a 409', async () => {
+    const loc = await location();
+    const sku = uniqueSku('RACE');
+    await setStock(loc.id, sku, 2);
+    const r = await inventory.reserve(ctx(), { reference: 'cart_race', lines: [{ sku, quantity: 2 }] });
+    await inventory.commit(ctx(), r.id);
+    const results = await Promise.allSettled(
+      Array.from({ length: 2 }, () => bed.db.forEnv('test').transaction((tx) => inventory.ship(ctx(), { reservation_id: r.id, location_id: loc.id, lines: [{ sku, quantity: 2 }] }, tx))),
+    );
+    expect(results.filter((x) => x.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.flatMap((x) => (x.status === 'rejected' ? [x.reason as unknown] : []));
+    expect(refused).toEqual([expect.objectContaining({ status: 409, code: 'shipment_exceeds_allocation' })]);
+    expect(await levels(sku)).toEqual([{ location_id: loc.id, on_hand: 0, reserved: 0 }]);
+    expect((await stock.listAdjustments(ctx(), { limit: 10, reservation_id: r.id })).data).toHaveLength(1);
   });
 });
 
@@ -162,7 +243,7 @@ describe('never oversell (concurrency)', () => {
     expect(await levels(sku)).toEqual([{ location_id: loc.id, on_hand: 7, reserved: 7 }]);
   });
 
-  it('splits across two locations under contention, then 7 concurrent commits empty the shelves', async () => {
+  it('splits across two locations under contention; 7 concurrent commits keep the units allocated, their shipments empty the shelves', async () => {
     const a = await location();
     const b = await location();
     const sku = uniqueSku('SPLIT');
@@ -177,6 +258,8 @@ describe('never oversell (concurrency)', () => {
     ];
     expect(await levels(sku)).toEqual(expected.sort((x, y) => (x.location_id < y.location_id ? -1 : 1)));
     await Promise.all(made.map((r) => bed.db.forEnv('test').transaction((tx) => inventory.commit(ctx(), r.id, tx))));
+    expect(await levels(sku)).toEqual(expected);
+    await Promise.all(made.map((r) => inventory.ship(ctx(), { reservation_id: r.id, location_id: r.lines[0]!.location_id!, lines: [{ sku, quantity: 1 }] })));
     expect((await levels(sku)).map((l) => [l.on_hand, l.reserved])).toEqual([
       [0, 0],
       [0, 0],
@@ -218,7 +301,7 @@ describe('never oversell (concurrency)', () => {
 });
 
 describe('expiry', () => {
-  it('the job releases expired reservations once, and an expired one cannot be committed', async () => {
+  it('the job releases expired reservations once, never a committed allocation, and an expired one cannot be committed', async () => {
     const loc = await location();
     const sku = uniqueSku('TTL');
     await setStock(loc.id, sku, 10);
@@ -235,7 +318,8 @@ describe('expiry', () => {
     // Two runners at once: SKIP LOCKED means each expired reservation is released exactly once.
     const [one, two] = await Promise.all([inventory.releaseExpired(ctx(at(5_000)), { batchSize: 2 }), inventory.releaseExpired(ctx(at(5_000)), { batchSize: 2 })]);
     expect(one + two).toBe(5);
-    expect(await levels(sku)).toEqual([{ location_id: loc.id, on_hand: 8, reserved: 1 }]);
+    // late's 2 units are its order's allocation now, long's 1 unit still held
+    expect(await levels(sku)).toEqual([{ location_id: loc.id, on_hand: 10, reserved: 3 }]);
     for (const r of short) expect((await inventory.get(ctx(), r.id)).status).toBe('expired');
     expect((await inventory.get(ctx(), long.id)).status).toBe('active');
 
@@ -243,6 +327,11 @@ describe('expiry', () => {
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ status: 409, code: 'reservation_expired' });
     expect(await inventory.release(ctx(), short[0]!.id)).toMatchObject({ status: 'expired' });
-    expect(total(await levels(sku)).reserved).toBe(1);
+    expect(total(await levels(sku)).reserved).toBe(3);
+    // long after every deadline, the job still never touches the committed allocation
+    expect(await inventory.releaseExpired(ctx(at(3_600_000)))).toBeGreaterThanOrEqual(1); // long's (and other tests' holds)
+    expect((await inventory.get(ctx(), long.id)).status).toBe('expired');
+    expect((await inventory.get(ctx(), late.id)).status).toBe('committed');
+    expect(await levels(sku)).toEqual([{ location_id: loc.id, on_hand: 10, reserved: 2 }]);
   });
 });

@@ -11,9 +11,14 @@ export interface OrderPaymentsPort {
   refund(ctx: ServiceContext, paymentId: string, input: { amount: number; reason: string | null; idempotencyRef: string | null }): Promise<{ id: string; amount: number; status: 'pending' | 'succeeded' | 'failed'; created_at: Date }>;
 }
 
-/** What orders need of the inventory module. */
+/** What orders need of the inventory module: the order's allocation (its committed reservation). */
 export interface OrderInventoryPort {
-  /** Puts units of a committed reservation back on hand where they came from; `null`: all not yet restocked. */
+  /**
+   * Gives back, in `tx`, the allocated units the order will no longer ship: per SKU, at most `keep`
+   * units stay allocated (`[]`: none, the order is canceled). Reserved drops; on_hand does not move.
+   */
+  release(ctx: ServiceContext, tx: Queryable, reservationId: string, keep: readonly { sku: string; quantity: number }[]): Promise<void>;
+  /** Puts shipped units back on hand at the locations they left from; `null`: all shipped and not yet restocked. */
   restock(ctx: ServiceContext, reservationId: string, lines: readonly { sku: string; quantity: number }[] | null): Promise<void>;
 }
 

@@ -36,3 +36,37 @@ export function mergeRefundLines(lines: readonly { line_id: string; quantity: nu
   for (const l of lines) byLine.set(l.line_id, (byLine.get(l.line_id) ?? 0) + l.quantity);
   return [...byLine].map(([line_id, quantity]) => ({ line_id, quantity }));
 }
+
+/** Units per SKU, summed over the order's lines of that SKU (zeros left out). */
+function bySku(entries: readonly { sku: string; units: number }[]): { sku: string; quantity: number }[] {
+  const totals = new Map<string, number>();
+  for (const e of entries) if (e.units > 0) totals.set(e.sku, (totals.get(e.sku) ?? 0) + e.units);
+  return [...totals].map(([sku, quantity]) => ({ sku, quantity }));
+}
+
+/**
+ * What the order still has to ship, per SKU: each line's units neither refunded nor shipped
+ * (shipments never take refunded units); nothing once the order is canceled or refunded in full.
+ * The order's stock allocation keeps exactly this; the rest is given back.
+ */
+export function stillToShip(order: Pick<OrderRow, 'status'>, lines: readonly OrderLineRow[]): { sku: string; quantity: number }[] {
+  if (order.status === 'canceled' || order.status === 'refunded') return [];
+  return bySku(lines.map((l) => ({ sku: l.sku, units: l.quantity - l.quantity_refunded - l.quantity_fulfilled })));
+}
+
+/**
+ * The shipped units among those a refund just counted (`lines` read in its transaction, so with
+ * the refund's units included), per SKU: a refund takes a line's unshipped units first (those
+ * will now never ship, and their allocation is given back), then its shipped ones, which only
+ * these may be put back on hand (`restock`).
+ */
+export function shippedUnitsRefunded(lines: readonly OrderLineRow[], refunded: readonly { line_id: string; quantity: number }[]): { sku: string; quantity: number }[] {
+  return bySku(
+    refunded.flatMap((r) => {
+      const line = lines.find((l) => l.id === r.line_id);
+      if (!line) return [];
+      const unshippedBefore = Math.max(0, line.quantity - (line.quantity_refunded - r.quantity) - line.quantity_fulfilled);
+      return [{ sku: line.sku, units: r.quantity - Math.min(r.quantity, unshippedBefore) }];
+    }),
+  );
+}

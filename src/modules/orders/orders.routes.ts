@@ -45,7 +45,7 @@ export function ordersRoutes(deps: ModuleDeps, orders: OrdersService): FastifyPl
         schema: {
           tags,
           summary: 'Cancel an order',
-          description: 'Before fulfillment only. Voids a pending payment or refunds a captured one in full, and puts the stock back.',
+          description: 'Before fulfillment only. Voids a pending payment or refunds a captured one in full, and releases the stock the order held (reserved drops; nothing had left on hand).',
           params: IdParam,
           response: { 200: Type.Ref(Order), ...Upstream },
         },

@@ -73,7 +73,7 @@ export const RefundCreate = Type.Object(
       Type.Array(Type.Object({ line_id: Type.String({ maxLength: 64 }), quantity: Type.Integer({ minimum: 1, maximum: 10_000 }) }, { additionalProperties: false }), { minItems: 1, maxItems: 100 }),
     ),
     reason: Type.Optional(StringEnum(['requested_by_customer', 'duplicate', 'fraudulent', 'other'])),
-    restock: Type.Optional(Type.Boolean({ default: false, description: 'Put the refunded lines back on hand.' })),
+    restock: Type.Optional(Type.Boolean({ default: false, description: 'Put refunded units that had shipped back on hand where they left from. Unshipped refunded units are always released from the order’s stock allocation.' })),
   },
   { additionalProperties: false },
 );

@@ -11,7 +11,7 @@ import { presentOrder } from './orders.present.js';
 import * as repo from './orders.repo.js';
 import type { Order, OrderListQuery, RefundCreate } from './orders.schemas.js';
 import { canTransition, type OrderStatus } from './orders.status.js';
-import { mergeRefundLines, refundAmount } from './orders.refunds.js';
+import { mergeRefundLines, refundAmount, shippedUnitsRefunded, stillToShip } from './orders.refunds.js';
 
 /** Orders: created by checkout, then captured, canceled and refunded through their state machine. */
 export class OrdersService {
@@ -128,9 +128,15 @@ export class OrdersService {
   /**
    * Records units handed to a carrier, in the caller's transaction (the shipment's): the lines'
    * shipped quantities grow (never past their unrefunded units), and the order becomes
-   * `partially_fulfilled`, or `fulfilled` once every unrefunded unit has shipped.
+   * `partially_fulfilled`, or `fulfilled` once every unrefunded unit has shipped. Answers, with
+   * the order, its stock allocation (reservation) and the units per SKU the shipment takes.
    */
-  async recordFulfillment(ctx: ServiceContext, tx: Queryable, id: string, lines: readonly { line_id: string; quantity: number }[]): Promise<Order> {
+  async recordFulfillment(
+    ctx: ServiceContext,
+    tx: Queryable,
+    id: string,
+    lines: readonly { line_id: string; quantity: number }[],
+  ): Promise<{ order: Order; reservationId: string | null; units: { sku: string; quantity: number }[] }> {
     const before = await this.load(ctx, id, tx, true);
     const { order } = before;
     if (order.status !== 'paid' && order.status !== 'partially_fulfilled') {
@@ -148,7 +154,9 @@ export class OrdersService {
     }
     const after = presentOrder({ order: { ...order, status: to, updated_at: to !== order.status ? now : order.updated_at }, lines: afterLines });
     await emit(tx, ctx, orderEvent(to !== order.status ? statusEvent(to) : 'order.updated', after, previousAttributes(presentOrder(before), after)));
-    return after;
+    const units = new Map<string, number>();
+    for (const l of before.lines) if (shipped.has(l.id)) units.set(l.sku, (units.get(l.sku) ?? 0) + (shipped.get(l.id) ?? 0));
+    return { order: after, reservationId: order.reservation_id, units: [...units].map(([sku, quantity]) => ({ sku, quantity })) };
   }
 
   /** fulfilled → completed, once its shipments are delivered (fulfillment asks); any other status is left as it is. */
@@ -167,7 +175,7 @@ export class OrdersService {
 
   /**
    * Cancels an order that has not shipped: voids a pending payment or refunds a captured one, and
-   * puts the stock back. The status moves first (a conditional update, so two cancels cannot both
+   * gives its stock allocation back (reserved drops; nothing had left on hand). The status moves first (a conditional update, so two cancels cannot both
    * proceed); if the payment cannot be undone, it moves back and the problem is returned.
    * No transaction is held across processor calls: a pool connection is never parked on one.
    */
@@ -197,10 +205,12 @@ export class OrdersService {
     const canceled = await ctx.db.transaction(async (tx) => {
       if (refunded) await repo.reserveRefund(tx, id, refunded, [], ctx.now());
       await this.promotions.unredeem(tx, id);
+      if (order.reservation_id) await this.inventory.release(ctx, tx, order.reservation_id, []);
       const after = presentOrder(await this.load(ctx, id, tx));
       await emit(tx, ctx, orderEvent('order.canceled', after, previousAttributes(presentOrder(before), after)));
       return after;
     });
+    // only an order committed before stock left at shipment (migration 002) has units off hand to put back
     if (order.reservation_id) await this.inventory.restock(ctx, order.reservation_id, null);
     return canceled;
   }
@@ -210,7 +220,9 @@ export class OrdersService {
    * counters (amount and lines) are reserved first by conditional updates, so concurrent refunds
    * can never pass the order's total or a line's quantity; then the money moves (the payments
    * module also never refunds beyond the capture). A refund the processor refused gives the
-   * reservation back and answers 502; one not yet confirmed (`pending`) keeps it.
+   * reservation back and answers 502; one not yet confirmed (`pending`) keeps it. Once the refund
+   * stands, the stock allocation of units the order will no longer ship is given back (always),
+   * and with `restock` the refunded units that had shipped are put back on hand.
    */
   async refund(ctx: ServiceContext, id: string, input: RefundCreate): Promise<{ refund: OrderRefundMade; order: Order }> {
     const { order, lines } = await this.load(ctx, id);
@@ -219,9 +231,12 @@ export class OrdersService {
     }
     const amount = refundAmount(order, lines, input);
     const refundLines = mergeRefundLines(input.lines ?? []);
+    let shippedBack: { sku: string; quantity: number }[] = [];
     const refundedTotal = await ctx.db.transaction(async (tx) => {
       const total = await repo.reserveRefund(tx, id, amount, refundLines, ctx.now());
       if (total !== undefined && total === order.total) await repo.setStatus(tx, id, order.status, 'refunded', ctx.now());
+      // the order is locked by the update above: what had shipped cannot change until this commits
+      if (total !== undefined && input.restock && order.reservation_id && refundLines.length) shippedBack = shippedUnitsRefunded((await this.load(ctx, id, tx)).lines, refundLines);
       return total;
     });
     if (refundedTotal === undefined) throw new AppError(OrderErrors.refundExceedsCaptured, `Another refund of order ${id} came first; ${amount} no longer fits what is left. Read the order and retry.`);
@@ -241,13 +256,14 @@ export class OrdersService {
     // took it (or holds it pending): announced now, so a refund given back above never is.
     const previous = { amount_refunded: refundedTotal - amount, ...(refundedTotal === order.total ? { status: order.status } : {}) };
     const refunded = await ctx.db.transaction(async (tx) => {
-      const after = presentOrder(await this.load(ctx, id, tx));
+      // locked, so no shipment takes units between reading what is left to ship and releasing the rest
+      const now = await this.load(ctx, id, tx, true);
+      if (order.reservation_id) await this.inventory.release(ctx, tx, order.reservation_id, stillToShip(now.order, now.lines));
+      const after = presentOrder(now);
       await emit(tx, ctx, orderEvent('order.refunded', after, previous));
       return after;
     });
-    if (input.restock && order.reservation_id && refundLines.length) {
-      await this.inventory.restock(ctx, order.reservation_id, refundLines.map((l) => ({ sku: lines.find((x) => x.id === l.line_id)?.sku ?? '', quantity: l.quantity })));
-    }
+    if (shippedBack.length && order.reservation_id) await this.inventory.restock(ctx, order.reservation_id, shippedBack);
     return { refund: made, order: refunded };
   }
 }

@@ -6,6 +6,7 @@ import { toList, type List, type ListParams } from '../../platform/http/paginati
 import * as repo from './deliveries.repo.js';
 import { enabledEndpoints } from './endpoints.repo.js';
 import type { EndpointsService } from './endpoints.service.js';
+import { endpointMayReceive } from './webhooks.sellers.js';
 import { matchesEvent } from './webhooks.schedule.js';
 import { WebhookErrors } from './webhooks.errors.js';
 import type { WebhookDelivery } from './webhooks.schemas.js';
@@ -79,9 +80,10 @@ export class DeliveriesService {
     if (endpointId) {
       const e = await this.endpoints.find(ctx, endpointId);
       if (e.status !== 'enabled') throw new AppError(WebhookErrors.endpointDisabled, `Webhook endpoint ${endpointId} is disabled; enable it first.`);
+      if (!endpointMayReceive(e.seller_id, event.type, event.data.object)) throw new AppError(WebhookErrors.eventNotForEndpoint, `Webhook endpoint ${endpointId} is seller ${e.seller_id ?? ''}'s; event ${eventId} is not one it receives.`);
       targets = [e];
     } else {
-      targets = (await enabledEndpoints(ctx.db)).filter((e) => matchesEvent(e.enabled_events, event.type));
+      targets = (await enabledEndpoints(ctx.db)).filter((e) => matchesEvent(e.enabled_events, event.type) && endpointMayReceive(e.seller_id, event.type, event.data.object));
     }
     const previous = await repo.listDeliveries(ctx.db, { eventId, limit: 1000 });
     const rows = targets.map((t) => ({

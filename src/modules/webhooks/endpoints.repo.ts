@@ -10,6 +10,8 @@ export interface EndpointRow {
   disabled_reason: 'operator' | 'gone' | 'failing' | null;
   failing_since: Date | null;
   metadata: Record<string, string>;
+  /** The seller whose endpoint it is (made with its seller key); null for the operator's. */
+  seller_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -17,41 +19,47 @@ export interface EndpointRow {
 export async function insertEndpoint(tx: Queryable, e: Omit<EndpointRow, 'failing_since' | 'disabled_reason' | 'updated_at'>, secret: string): Promise<EndpointRow> {
   const { rows } = await tx.query<EndpointRow>(
     `WITH e AS (
-       INSERT INTO webhook_endpoints (id, url, description, enabled_events, status, metadata, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING *
+       INSERT INTO webhook_endpoints (id, url, description, enabled_events, status, metadata, created_at, updated_at, seller_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $9) RETURNING *
      ), s AS (INSERT INTO webhook_secrets (endpoint_id, secret, created_at) SELECT id, $8, $7 FROM e)
      SELECT * FROM e`,
-    [e.id, e.url, e.description, e.enabled_events, e.status, e.metadata, e.created_at, secret],
+    [e.id, e.url, e.description, e.enabled_events, e.status, e.metadata, e.created_at, secret, e.seller_id],
   );
   return rows[0]!;
 }
 
-export async function findEndpoint(db: Queryable, id: string, lock = false): Promise<EndpointRow | undefined> {
-  const { rows } = await db.query<EndpointRow>(`SELECT * FROM webhook_endpoints WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+/**
+ * Which endpoints a caller reaches: `null`, all (operators and background work); a seller id,
+ * only that seller's (a seller key: another seller's endpoint is as if it did not exist).
+ */
+export type EndpointScope = string | null;
+
+export async function findEndpoint(db: Queryable, id: string, lock = false, scope: EndpointScope = null): Promise<EndpointRow | undefined> {
+  const { rows } = await db.query<EndpointRow>(`SELECT * FROM webhook_endpoints WHERE id = $1 AND ($2::text IS NULL OR seller_id = $2)${lock ? ' FOR UPDATE' : ''}`, [id, scope]);
   return rows[0];
 }
 
-export async function pageEndpoints(db: Queryable, after: string | undefined, limit: number): Promise<EndpointRow[]> {
-  const { rows } = await db.query<EndpointRow>('SELECT * FROM webhook_endpoints WHERE ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2', [after ?? null, limit]);
+export async function pageEndpoints(db: Queryable, after: string | undefined, limit: number, scope: EndpointScope = null): Promise<EndpointRow[]> {
+  const { rows } = await db.query<EndpointRow>('SELECT * FROM webhook_endpoints WHERE ($1::text IS NULL OR id > $1) AND ($3::text IS NULL OR seller_id = $3) ORDER BY id LIMIT $2', [after ?? null, limit, scope]);
   return rows;
 }
 
 export type EndpointWrite = Partial<Pick<EndpointRow, 'url' | 'description' | 'enabled_events' | 'status' | 'disabled_reason' | 'metadata' | 'failing_since'>>;
 
-export async function updateEndpoint(tx: Queryable, id: string, fields: EndpointWrite, now: Date): Promise<EndpointRow | undefined> {
-  const set = setClause(fields, 3);
-  const { rows } = await tx.query<EndpointRow>(`UPDATE webhook_endpoints SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $2 WHERE id = $1 RETURNING *`, [id, now, ...set.values]);
+export async function updateEndpoint(tx: Queryable, id: string, fields: EndpointWrite, now: Date, scope: EndpointScope = null): Promise<EndpointRow | undefined> {
+  const set = setClause(fields, 4);
+  const { rows } = await tx.query<EndpointRow>(`UPDATE webhook_endpoints SET ${set.sql ? `${set.sql}, ` : ''}updated_at = $2 WHERE id = $1 AND ($3::text IS NULL OR seller_id = $3) RETURNING *`, [id, now, scope, ...set.values]);
   return rows[0];
 }
 
-export async function deleteEndpoint(tx: Queryable, id: string): Promise<boolean> {
-  const { rowCount } = await tx.query('DELETE FROM webhook_endpoints WHERE id = $1', [id]);
+export async function deleteEndpoint(tx: Queryable, id: string, scope: EndpointScope = null): Promise<boolean> {
+  const { rowCount } = await tx.query('DELETE FROM webhook_endpoints WHERE id = $1 AND ($2::text IS NULL OR seller_id = $2)', [id, scope]);
   return rowCount === 1;
 }
 
 /** Enabled endpoints with their event patterns: what the fan-out matches events against. */
-export async function enabledEndpoints(db: Queryable): Promise<Pick<EndpointRow, 'id' | 'enabled_events'>[]> {
-  const { rows } = await db.query<Pick<EndpointRow, 'id' | 'enabled_events'>>("SELECT id, enabled_events FROM webhook_endpoints WHERE status = 'enabled'", [], 'webhooks_enabled_endpoints');
+export async function enabledEndpoints(db: Queryable): Promise<Pick<EndpointRow, 'id' | 'enabled_events' | 'seller_id'>[]> {
+  const { rows } = await db.query<Pick<EndpointRow, 'id' | 'enabled_events' | 'seller_id'>>("SELECT id, enabled_events, seller_id FROM webhook_endpoints WHERE status = 'enabled'", [], 'webhooks_enabled_endpoints');
   return rows;
 }
 

@@ -5,6 +5,7 @@ import { emit } from '../../platform/events/outbox.js';
 import * as repo from './endpoints.repo.js';
 import { WebhookErrors } from './webhooks.errors.js';
 import type { WebhookEndpoint } from './webhooks.schemas.js';
+import { unreachablePatterns } from './webhooks.sellers.js';
 import { generateSecret } from './webhooks.signing.js';
 import { assertPublicHost, ForbiddenAddressError } from './webhooks.ssrf.js';
 
@@ -20,6 +21,7 @@ export function presentEndpoint(row: repo.EndpointRow, secret?: string): Webhook
     failing_since: row.failing_since?.toISOString() ?? null,
     ...(secret ? { secret } : {}),
     metadata: row.metadata,
+    seller_id: row.seller_id,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
@@ -32,7 +34,23 @@ export interface EndpointInput {
   metadata?: Record<string, string>;
 }
 
-/** Operator management of webhook endpoints and their secrets. */
+/** A seller key reaches only its own endpoints; operators reach all. */
+const scopeOf = (ctx: ServiceContext): repo.EndpointScope => ctx.actor?.sellerId ?? null;
+
+/** Seller endpoints must name events a seller can receive (webhooks.sellers.ts). */
+function checkSellerEvents(ctx: ServiceContext, patterns: readonly string[] | undefined): void {
+  if (!scopeOf(ctx) || !patterns) return;
+  const bad = unreachablePatterns(patterns);
+  if (bad.length) {
+    throw new AppError(
+      WebhookErrors.eventsNotForSellers,
+      `A seller endpoint receives only its own seller_order.*, shipment.*, product.*, payout.* and seller.updated events; ${bad.join(', ')} would never match.`,
+      bad.map((p) => ({ detail: `${p} is not a seller event.`, pointer: `/enabled_events/${patterns.indexOf(p)}` })),
+    );
+  }
+}
+
+/** Management of webhook endpoints and their secrets: operators, and sellers for their own endpoints. */
 export class EndpointsService {
   constructor(private readonly options: { testAllowPrivate: boolean }) {}
 
@@ -64,11 +82,12 @@ export class EndpointsService {
   }
 
   async create(ctx: ServiceContext, input: EndpointInput): Promise<WebhookEndpoint> {
+    checkSellerEvents(ctx, input.enabled_events);
     const url = await this.checkUrl(ctx, input.url);
     const secret = generateSecret();
     const row = await repo.insertEndpoint(
       ctx.db,
-      { id: ctx.ids('we'), url, description: input.description ?? '', enabled_events: [...new Set(input.enabled_events)], status: 'enabled', metadata: input.metadata ?? {}, created_at: ctx.now() },
+      { id: ctx.ids('we'), url, description: input.description ?? '', enabled_events: [...new Set(input.enabled_events)], status: 'enabled', metadata: input.metadata ?? {}, seller_id: scopeOf(ctx), created_at: ctx.now() },
       secret,
     );
     return presentEndpoint(row, secret);
@@ -79,11 +98,12 @@ export class EndpointsService {
   }
 
   async list(ctx: ServiceContext, q: ListParams): Promise<List<WebhookEndpoint>> {
-    const rows = await repo.pageEndpoints(ctx.db, q.starting_after, q.limit + 1);
+    const rows = await repo.pageEndpoints(ctx.db, q.starting_after, q.limit + 1, scopeOf(ctx));
     return toList(rows.map((r) => presentEndpoint(r)), q.limit, (e) => e.id);
   }
 
   async update(ctx: ServiceContext, id: string, input: Partial<EndpointInput> & { status?: 'enabled' | 'disabled' }): Promise<WebhookEndpoint> {
+    checkSellerEvents(ctx, input.enabled_events);
     const url = input.url === undefined ? undefined : await this.checkUrl(ctx, input.url);
     const fields: repo.EndpointWrite = {
       url,
@@ -93,20 +113,20 @@ export class EndpointsService {
     };
     if (input.status === 'enabled') Object.assign(fields, { status: 'enabled', disabled_reason: null, failing_since: null });
     if (input.status === 'disabled') Object.assign(fields, { status: 'disabled', disabled_reason: 'operator' });
-    const row = await repo.updateEndpoint(ctx.db, id, fields, ctx.now());
+    const row = await repo.updateEndpoint(ctx.db, id, fields, ctx.now(), scopeOf(ctx));
     if (!row) throw notFound(id);
     return presentEndpoint(row);
   }
 
   async delete(ctx: ServiceContext, id: string): Promise<{ id: string; object: 'webhook_endpoint'; deleted: true }> {
-    if (!(await repo.deleteEndpoint(ctx.db, id))) throw notFound(id);
+    if (!(await repo.deleteEndpoint(ctx.db, id, scopeOf(ctx)))) throw notFound(id);
     return { id, object: 'webhook_endpoint', deleted: true };
   }
 
   /** A new secret; the current one keeps signing too for `overlapSeconds`, so receivers can switch without a gap. */
   async rotateSecret(ctx: ServiceContext, id: string, overlapSeconds: number): Promise<WebhookEndpoint> {
     return ctx.db.transaction(async (tx) => {
-      const row = await repo.findEndpoint(tx, id, true);
+      const row = await repo.findEndpoint(tx, id, true, scopeOf(ctx));
       if (!row) throw notFound(id);
       const now = ctx.now();
       const secret = generateSecret();
@@ -131,7 +151,7 @@ export class EndpointsService {
   }
 
   async find(ctx: ServiceContext, id: string): Promise<repo.EndpointRow> {
-    const row = await repo.findEndpoint(ctx.db, id);
+    const row = await repo.findEndpoint(ctx.db, id, false, scopeOf(ctx));
     if (!row) throw notFound(id);
     return row;
   }

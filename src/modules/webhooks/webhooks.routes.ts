@@ -7,11 +7,13 @@ import type { DeliveriesService } from './deliveries.service.js';
 import type { EndpointsService } from './endpoints.service.js';
 import { CreateEndpointBody, DeliveriesQuery, ReplayBody, RotateSecretBody, UpdateEndpointBody, WebhookDelivery, WebhookEndpoint } from './webhooks.schemas.js';
 
-const READ = { auth: { scopes: ['webhooks:read'] } } as const;
-const WRITE = { auth: { scopes: ['webhooks:write'] } } as const;
+// Seller keys manage their own endpoints only: the services confine every read and write to the
+// caller's seller (another seller's endpoint answers 404), and its fan-out to its own events.
+const READ = { auth: { scopes: ['webhooks:read'], sellers: true } } as const;
+const WRITE = { auth: { scopes: ['webhooks:write'], sellers: true } } as const;
 const tags = ['Webhooks'];
 
-/** Operator routes for webhook endpoints, their secrets, the delivery log and replays. */
+/** Routes for webhook endpoints, their secrets, the delivery log and replays: operators see all, a seller key its own. */
 export function webhooksRoutes(deps: ModuleDeps, endpoints: EndpointsService, deliveries: DeliveriesService): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.addHook('onRequest', privateNoStore);

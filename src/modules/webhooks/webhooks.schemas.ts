@@ -17,6 +17,9 @@ export const WebhookEndpoint = Type.Object(
     failing_since: Nullable(Timestamp, { description: 'The first failed attempt since the last success; null while healthy.' }),
     secret: Type.Optional(Type.String({ description: 'The signing secret (`whsec_…`): only in the answers to create and rotate_secret.' })),
     metadata: Metadata,
+    seller_id: Nullable(Type.String(), {
+      description: "The seller whose endpoint it is (made with that seller's key): it receives only that seller's seller_order.*, shipment.*, product.*, payout.* and seller.updated events. Null: an operator endpoint, receiving every event.",
+    }),
     created_at: Timestamp,
     updated_at: Timestamp,
   },

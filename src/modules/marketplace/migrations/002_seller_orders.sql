@@ -25,16 +25,22 @@ CREATE TABLE seller_orders (
 );
 CREATE INDEX seller_orders_seller ON seller_orders (seller_id, created_at, id);
 CREATE INDEX seller_orders_order ON seller_orders (order_id);
+CREATE INDEX seller_orders_status ON seller_orders (status, id);
 CREATE INDEX seller_orders_delivered ON seller_orders (delivered_at, id) WHERE delivered_at IS NOT NULL;
 
 CREATE TABLE seller_order_lines (
   seller_order_id text NOT NULL REFERENCES seller_orders (id) ON DELETE CASCADE,
   order_line_id text NOT NULL,
+  product_id text NOT NULL,
   sku text NOT NULL,
   title text NOT NULL,
   quantity int NOT NULL CHECK (quantity > 0),
   -- the line's total net of discounts, without tax
   amount bigint NOT NULL CHECK (amount >= 0),
+  tax bigint NOT NULL CHECK (tax >= 0),
   commission bigint NOT NULL CHECK (commission >= 0),
+  -- the product's category paths at the sale (root → category, one per category): what the
+  -- commission rate was looked up by, kept so a later move of the tree changes no past sale
+  category_paths jsonb NOT NULL DEFAULT '[]',
   PRIMARY KEY (seller_order_id, order_line_id)
 );
