@@ -18,7 +18,10 @@ function onSignals(stop: () => Promise<void>): void {
       stopping = true;
       stop().then(
         () => process.exit(0),
-        () => process.exit(1),
+        (err: unknown) => {
+          console.error('tessera: shutdown failed:', err);
+          process.exit(1);
+        },
       );
     });
   }
@@ -55,7 +58,7 @@ export async function serve(config: Config): Promise<void> {
   );
   onSignals(async () => {
     logger.info('shutting down');
-    scheduler.stop();
+    await scheduler.stop();
     await app.close();
     await stopEvents();
     await metricsServer?.close();
@@ -81,7 +84,7 @@ export async function worker(config: Config): Promise<void> {
   const stopEvents = startEventProcessing(modules);
   logger.info({ database: runtime.embedded ? 'embedded' : 'external' }, 'tessera worker running');
   onSignals(async () => {
-    scheduler.stop();
+    await scheduler.stop();
     await stopEvents();
     await processors.close();
     await bus.close();

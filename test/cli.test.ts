@@ -114,7 +114,7 @@ describe('tessera serve on the embedded database', { timeout: 120_000 }, () => {
     expect(keys.status).toBe(2);
 
     server.child.kill('SIGTERM');
-    expect(await server.exited).toBe(0);
+    expect(await server.exited, server.errors()).toBe(0);
   });
 
   it('a later start reuses the data, answers /healthz fast, and registers TESSERA_ADMIN_KEY', async () => {

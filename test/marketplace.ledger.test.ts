@@ -82,7 +82,7 @@ describe('seller ledger', () => {
     const soA = await sellerOrder({ seller: a, order: 'ord_split', goods: 6000, commission: 600 });
     const soB = await sellerOrder({ seller: b, order: 'ord_split', goods: 3000, shipping: 500, payee: 'platform', commission: 300 });
     const total = 6000 + 3000 + 500 + 850; // + tax, which the ledger does not carry
-    const refund = (refunded: number) => db().transaction((tx) => t.modules.marketplace.ledger.postOrderRefunds(tx, ctx(), 'ord_split', total, refunded));
+    const refund = (refunded: number) => db().transaction((tx) => t.modules.marketplace.ledger.postOrderRefunds(tx, ctx(), 'ord_split', { total, amount_refunded: refunded, lines: [] }));
     const refunded = async () => (await db().query<{ id: string; amount_refunded: number }>("SELECT id, amount_refunded FROM seller_orders WHERE order_id = 'ord_split' ORDER BY id")).rows;
 
     // half the order: A bears 6000/10350 of it, B (goods + shipping) 3500/10350
@@ -100,6 +100,32 @@ describe('seller ledger', () => {
     const kinds = (await entriesOf(soB)).filter((e) => e.kind === 'refund').map((e) => `${e.account} ${e.amount}`);
     expect(kinds).toEqual(expect.arrayContaining([`platform:shipping -500`, `seller:${b}:pending -1250`]));
     expect(await reconcile()).toEqual([]);
+  });
+
+  it('a refund that arrives before its order is split waits for the split, then posts once', async () => {
+    const seller = await createSeller(t);
+    const order = `ord_${crypto.randomBytes(6).toString('hex')}`;
+    const lines = [{ id: 'oli_x', seller_id: seller, quantity: 1, quantity_refunded: 1, total: 2000 }];
+    await db().transaction((tx) => emit(tx, ctx(), { type: 'order.refunded', object: { id: order, object: 'order', amount_refunded: 2000, totals: { total: 2000 }, lines } }));
+    await drain(t);
+    // no seller order yet: nothing posted, and the event is still waiting in the outbox
+    const waiting = await db().query("SELECT 1 FROM outbox o JOIN events e ON e.id = o.event_id WHERE e.type = 'order.refunded' AND e.data->'object'->>'id' = $1", [order]);
+    expect(waiting.rows).toHaveLength(1);
+
+    const so = await sellerOrder({ seller, order, goods: 2000, commission: 200 });
+    await db().query("INSERT INTO seller_order_lines (seller_order_id, order_line_id, sku, title, quantity, amount, commission, product_id, tax, category_paths) VALUES ($1, 'oli_x', 'SKU', 'Item', 1, 2000, 200, 'prod_x', 0, '[]')", [so]);
+    const last = await db().query<{ attempts: number; last_error: string }>(
+      "SELECT o.attempts, o.last_error FROM outbox o JOIN events e ON e.id = o.event_id WHERE e.type = 'order.refunded' AND e.data->'object'->>'id' = $1",
+      [order],
+    );
+    expect(last.rows).toEqual([{ attempts: 1, last_error: expect.stringMatching(/not split into seller orders yet/) }]);
+    clock.advance(60_000); // past its back-off
+    await drain(t);
+    expect((await entriesOf(so)).filter((e) => e.kind === 'refund')).toEqual([
+      { account: 'platform:clearing', amount: 2000, kind: 'refund' },
+      { account: `seller:${seller}:pending`, amount: -2000, kind: 'refund' },
+    ]);
+    expect(await balanceOf(t, seller)).toEqual([{ currency: 'USD', pending: 0, available: 0 }]);
   });
 
   it('charges back from pending before the release and from available after the payout, never beyond the sale', async () => {
@@ -139,7 +165,7 @@ describe('seller ledger', () => {
     clock.advance(8 * DAY);
     expect((await settle(t)).run.payouts.filter((p) => p.seller_id === seller)).toMatchObject([{ amount: 3600 }]);
 
-    await db().transaction((tx) => t.modules.marketplace.ledger.postOrderRefunds(tx, ctx(), 'ord_late', 4000, 1000));
+    await db().transaction((tx) => t.modules.marketplace.ledger.postOrderRefunds(tx, ctx(), 'ord_late', { total: 4000, amount_refunded: 1000, lines: [] }));
     expect(await balanceOf(t, seller)).toEqual([{ currency: 'USD', pending: 0, available: -1000 + 100 }]);
     clock.advance(DAY);
     expect((await settle(t)).run.payouts.filter((p) => p.seller_id === seller)).toEqual([]);

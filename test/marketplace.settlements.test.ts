@@ -131,6 +131,34 @@ describe('settlement runs', () => {
     expect(run.findings).toEqual([]);
   });
 
+  it("a refund of one seller's lines falls on that seller alone; a refund by amount is shared by what is left", async () => {
+    const [a, b] = [await createSeller(t), await createSeller(t)];
+    const [skuA, skuB] = [await sellerProduct(t, market, a, 2000), await sellerProduct(t, market, b, 5000)];
+    const order = await buy(t, market, [{ sku: skuA, quantity: 2 }, { sku: skuB }]);
+    const lineA = order.lines.find((l) => l.sku === skuA)!;
+    const byseller = async () => Object.fromEntries((await sellerOrdersOf(t, order.id)).map((so) => [so.seller_id, so]));
+    const before = await byseller();
+    const refund = (body: object) => t.call('POST', `/v1/orders/${order.id}/refunds`, { body, headers: { 'idempotency-key': crypto.randomUUID() } });
+
+    // one of A's two units back: A bears half its line's goods, B nothing
+    expect((await refund({ lines: [{ line_id: lineA.id, quantity: 1 }] })).statusCode).toBe(201);
+    await drain(t);
+    let now = await byseller();
+    expect(now[a]!.amount_refunded).toBe(before[a]!.goods_amount / 2);
+    expect(now[b]!.amount_refunded).toBe(0);
+
+    // then everything else by amount: each seller order ends at exactly its whole amount
+    expect((await refund({})).statusCode).toBe(201);
+    await drain(t);
+    now = await byseller();
+    expect(now[a]!.amount_refunded).toBe(before[a]!.goods_amount + before[a]!.shipping_amount);
+    expect(now[b]!.amount_refunded).toBe(before[b]!.goods_amount + before[b]!.shipping_amount);
+    expect(await balanceOf(t, b)).toEqual([{ currency: 'USD', pending: 0, available: 0 }]);
+    const rec = await t.call('POST', '/v1/settlements/reconciliation');
+    expect(rec.statusCode, rec.body).toBe(200);
+    expect(rec.json<{ findings: unknown[] }>().findings).toEqual([]);
+  });
+
   it('concurrent runs make one run and one set of payouts, for one period or two', async () => {
     clock.advance(10 * DAY);
     const { seller, so } = await deliveredSale(1500);

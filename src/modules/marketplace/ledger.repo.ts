@@ -92,6 +92,16 @@ export async function sellerOrdersOfOrder(tx: Queryable, orderId: string): Promi
   return rows;
 }
 
+/** The lines of these seller orders, with their amounts (goods net of discount, without tax). */
+export async function sellerOrderLines(tx: Queryable, sellerOrderIds: readonly string[]): Promise<{ seller_order_id: string; order_line_id: string; amount: number }[]> {
+  if (!sellerOrderIds.length) return [];
+  const { rows } = await tx.query<{ seller_order_id: string; order_line_id: string; amount: number }>(
+    'SELECT seller_order_id, order_line_id, amount FROM seller_order_lines WHERE seller_order_id = ANY($1::text[])',
+    [sellerOrderIds],
+  );
+  return rows;
+}
+
 export async function addRefunded(tx: Queryable, id: string, amount: number, now: Date): Promise<void> {
   await tx.query('UPDATE seller_orders SET amount_refunded = amount_refunded + $2, updated_at = $3 WHERE id = $1', [id, amount, now]);
 }

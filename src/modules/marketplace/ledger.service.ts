@@ -6,6 +6,7 @@ import { AppError } from '../../platform/http/errors.js';
 import type { Commission, SellerOrder } from './commission.js';
 import { LedgerErrors } from './ledger.errors.js';
 import * as repo from './ledger.repo.js';
+import { refundTargets, splitPending, type RefundFacts, type RefundedLine } from './ledger.refunds.js';
 import { assertBalanced, chargebackEntries, refundEntries, saleEntries, type LedgerEntry, type SellerSale } from './ledger.rules.js';
 
 /** The sale as the ledger rules see it, from the seller order's stored facts. */
@@ -23,21 +24,16 @@ export function entryRows(entries: readonly LedgerEntry[], sellerId: string, lin
   return entries.map((e) => ({ ...e, seller_id: e.account.startsWith('seller:') ? sellerId : null, seller_order_id: links.seller_order_id ?? null, payout_id: links.payout_id ?? null }));
 }
 
-/**
- * How much of an order's refunds each seller order bears, cumulatively: a seller order's ledger
- * amount (goods + shipping, no tax) times the share of the order's total refunded so far, rounded
- * down, never above the seller order's amount. The `order.refunded` event carries the order's
- * cumulative `amount_refunded` but not which lines a refund was for, so a refund is attributed
- * pro rata (the tax part and the platform's own lines keep the rest). Cumulative and rounded down,
- * it only grows as refunds add up, and a full refund gives every seller order exactly its amount.
- */
-export function refundTargets(orderTotal: number, orderRefunded: number, sellerOrders: readonly { id: string; amount: number }[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const so of sellerOrders) {
-    const share = orderTotal <= 0 ? 0 : Number((BigInt(Math.min(orderRefunded, orderTotal)) * BigInt(so.amount)) / BigInt(orderTotal));
-    out.set(so.id, Math.min(so.amount, share));
-  }
-  return out;
+/** What an `order.*` event says about the order's refunds (missing fields read as nothing refunded). */
+function refundFacts(object: Record<string, unknown>): RefundFacts & { lines: (RefundedLine & { seller_id: unknown })[] } {
+  const num = (v: unknown) => (typeof v === 'number' && Number.isSafeInteger(v) ? v : 0);
+  const totals = object.totals as { total?: unknown } | undefined;
+  const lines = Array.isArray(object.lines) ? (object.lines as Record<string, unknown>[]) : [];
+  return {
+    total: num(totals?.total),
+    amount_refunded: num(object.amount_refunded),
+    lines: lines.map((l) => ({ id: String(l.id), quantity: num(l.quantity), quantity_refunded: num(l.quantity_refunded), total: num(l.total), seller_id: l.seller_id })),
+  };
 }
 
 export interface Chargeback {
@@ -66,10 +62,8 @@ export class LedgerService {
       const so = await repo.sellerOrderFacts(tx, object.id, true);
       if (so) await this.postSale(tx, ctx, so);
     } else if ((e.type === 'order.refunded' || e.type === 'order.canceled') && typeof object.id === 'string') {
-      const totals = object.totals as { total?: unknown } | undefined;
-      const total = typeof totals?.total === 'number' ? totals.total : 0;
-      const refunded = typeof object.amount_refunded === 'number' ? object.amount_refunded : 0;
-      if (refunded > 0) await this.postOrderRefunds(tx, ctx, object.id, total, refunded);
+      const facts = refundFacts(object);
+      if (facts.amount_refunded > 0) await this.postOrderRefunds(tx, ctx, object.id, facts);
     }
   }
 
@@ -82,15 +76,18 @@ export class LedgerService {
 
   /**
    * Brings each seller order of an order up to its share of the order's cumulative refunds
-   * (`refundTargets`): posts the difference as refund entries and adds it to the seller order's
-   * `amount_refunded`. Idempotent: a redispatched event finds nothing left to post.
+   * (`refundTargets`: line refunds to the lines' sellers, refunds by amount pro rata): posts the
+   * difference as refund entries and adds it to the seller order's `amount_refunded`. Idempotent:
+   * a redispatched event finds nothing left to post. While the order's split into seller orders is
+   * still to come, it throws, so the dispatcher retries the refund after the split.
    */
-  async postOrderRefunds(tx: Queryable, ctx: ServiceContext, orderId: string, orderTotal: number, orderRefunded: number): Promise<number> {
+  async postOrderRefunds(tx: Queryable, ctx: ServiceContext, orderId: string, order: RefundFacts & { lines: readonly (RefundedLine & { seller_id?: unknown })[] }): Promise<number> {
     const sellerOrders = await repo.sellerOrdersOfOrder(tx, orderId);
+    if (splitPending(order.lines, sellerOrders.map((so) => so.seller_id))) throw new Error(`order ${orderId} is not split into seller orders yet; its refund waits`);
+    const lines = await repo.sellerOrderLines(tx, sellerOrders.map((so) => so.id));
     const targets = refundTargets(
-      orderTotal,
-      orderRefunded,
-      sellerOrders.map((so) => ({ id: so.id, amount: so.goods_amount + so.shipping_amount })),
+      order,
+      sellerOrders.map((so) => ({ id: so.id, amount: so.goods_amount + so.shipping_amount, lines: lines.filter((l) => l.seller_order_id === so.id) })),
     );
     let posted = 0;
     for (const so of sellerOrders) {

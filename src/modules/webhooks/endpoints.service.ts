@@ -44,7 +44,7 @@ function checkSellerEvents(ctx: ServiceContext, patterns: readonly string[] | un
   if (bad.length) {
     throw new AppError(
       WebhookErrors.eventsNotForSellers,
-      `A seller endpoint receives only its own seller_order.*, shipment.*, product.*, payout.* and seller.updated events; ${bad.join(', ')} would never match.`,
+      `A seller endpoint receives only its own seller_order.*, shipment.*, product.*, payout.*, chargeback.* and seller.updated events; ${bad.join(', ')} would never match.`,
       bad.map((p) => ({ detail: `${p} is not a seller event.`, pointer: `/enabled_events/${patterns.indexOf(p)}` })),
     );
   }

@@ -18,7 +18,7 @@ export const WebhookEndpoint = Type.Object(
     secret: Type.Optional(Type.String({ description: 'The signing secret (`whsec_…`): only in the answers to create and rotate_secret.' })),
     metadata: Metadata,
     seller_id: Nullable(Type.String(), {
-      description: "The seller whose endpoint it is (made with that seller's key): it receives only that seller's seller_order.*, shipment.*, product.*, payout.* and seller.updated events. Null: an operator endpoint, receiving every event.",
+      description: "The seller whose endpoint it is (made with that seller's key): it receives only that seller's seller_order.*, shipment.*, product.*, payout.*, chargeback.* and seller.updated events. Null: an operator endpoint, receiving every event.",
     }),
     created_at: Timestamp,
     updated_at: Timestamp,

@@ -12,6 +12,9 @@ describe('seller endpoints', () => {
     expect(eventSeller('shipment.created', { id: 'shp_2', seller_id: null })).toBeNull();
     expect(endpointMayReceive('sel_a', 'product.updated', { seller_id: 'sel_b' })).toBe(false);
     expect(endpointMayReceive('sel_a', 'payout.paid', { seller_id: 'sel_a' })).toBe(true);
+    // a chargeback is the seller's to know about (it bears it), and only that seller's
+    expect(endpointMayReceive('sel_a', 'chargeback.created', { seller_id: 'sel_a' })).toBe(true);
+    expect(endpointMayReceive('sel_b', 'chargeback.created', { seller_id: 'sel_a' })).toBe(false);
     expect(endpointMayReceive(null, 'order.created', {})).toBe(true);
   });
 

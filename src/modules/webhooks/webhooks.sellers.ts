@@ -4,7 +4,7 @@
  * customers, other sellers) is the operator's alone.
  */
 
-const PREFIXES = ['seller_order.', 'shipment.', 'product.', 'payout.'] as const;
+const PREFIXES = ['seller_order.', 'shipment.', 'product.', 'payout.', 'chargeback.'] as const;
 const TYPES = ['seller.updated'] as const;
 
 /** Whether a seller endpoint may receive events of `type` at all. */

@@ -20,6 +20,9 @@ export class Scheduler {
    */
   private readonly locks: pg.Pool;
   private jobs = 0;
+  /** Runs in flight: `stop` waits for them, so a job never loses its database mid-statement at shutdown. */
+  private readonly running = new Set<Promise<void>>();
+  private stopped = false;
 
   constructor(
     db: Database,
@@ -48,14 +51,24 @@ export class Scheduler {
         client.release();
       }
     };
-    const timer = setInterval(() => void run(), intervalMs);
+    const start = () => {
+      if (this.stopped) return;
+      const p = run().finally(() => this.running.delete(p));
+      this.running.add(p);
+    };
+    const timer = setInterval(start, intervalMs);
     timer.unref();
     this.timers.push(timer);
-    setTimeout(() => void run(), 1000).unref();
+    const first = setTimeout(start, 1000);
+    first.unref();
+    this.timers.push(first);
   }
 
-  stop(): void {
+  /** Stops scheduling, waits for the runs in flight, and closes the lock connections. */
+  async stop(): Promise<void> {
+    this.stopped = true;
     for (const t of this.timers) clearInterval(t);
-    void this.locks.end().catch(() => undefined);
+    await Promise.allSettled([...this.running]);
+    await this.locks.end().catch(() => undefined);
   }
 }
