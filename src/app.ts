@@ -19,7 +19,8 @@ import { installPlatform, type RouteRecord } from './platform/http/platform.js';
 import { RateLimiter } from './platform/http/ratelimit.js';
 import { buildSharedSerializer } from './platform/http/serialization.js';
 import { validatorCompiler } from './platform/http/validation.js';
-import { API_VERSIONS } from './platform/http/versioning.js';
+import { changelog } from './platform/http/version-changes/index.js';
+import { LATEST_VERSION, VersionCatalog, versionCatalog, VERSIONING_POLICY } from './platform/http/versioning.js';
 import type { Metrics } from './platform/observability/metrics.js';
 
 export interface AppDeps {
@@ -70,7 +71,7 @@ export async function buildApp(deps: AppDeps) {
     logger,
     requestLogger: deps.requestLogger,
     metrics: deps.metrics,
-    resolveCredential: (token) => developers.keys.authenticate(token),
+    resolveCredential: (token) => developers.authenticate(token),
     rateLimiter,
     idempotency,
   });
@@ -87,12 +88,20 @@ export async function buildApp(deps: AppDeps) {
       openapi: '3.1.0',
       info: {
         title: 'Tessera API',
-        version: API_VERSIONS[API_VERSIONS.length - 1]!,
+        version: LATEST_VERSION,
         description:
           'API-first commerce. Authenticate with `Authorization: Bearer <key>`; the key\'s environment (live or test) selects the data. ' +
-          'Errors are RFC 9457 problems (see `/problems`). POSTs accept `Idempotency-Key` (retained 24 h by default).',
+          'Errors are RFC 9457 problems (see `/problems`). POSTs accept `Idempotency-Key` (retained 24 h by default).\n\n' +
+          `**Versioning.** This document describes version ${LATEST_VERSION}. ${VERSIONING_POLICY} Versions, their changes and sunsets: \`/versions\`.`,
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'sk_… secret, pk_… publishable or rk_… restricted key' } } },
+      servers: [{ url: '/', description: 'The server that serves this document' }],
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'sk_… secret, pk_… publishable or rk_… restricted key, or a partner\'s OAuth access token (a JWT from POST /oauth/token)' },
+          oauthClient: { type: 'http', scheme: 'basic', description: 'A partner\'s OAuth client_id:client_secret, at POST /oauth/token only' },
+        },
+      },
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
@@ -106,6 +115,12 @@ export async function buildApp(deps: AppDeps) {
 
   app.get('/openapi.json', { config: { auth: { public: true } }, schema: { hide: true } }, () => app.swagger());
   app.get('/problems', { config: { auth: { public: true } }, schema: { hide: true } }, () => ({ object: 'list', data: errorCatalog() }));
+  const versions = versionCatalog(changelog());
+  app.get(
+    '/versions',
+    { config: { auth: { public: true } }, schema: { tags: ['Versions'], summary: 'List API versions', description: VERSIONING_POLICY, response: { 200: VersionCatalog } } },
+    () => versions,
+  );
 
   let migrationsCurrent = false;
   await app.register(

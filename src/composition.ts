@@ -29,8 +29,13 @@ export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) 
   // hands outbox events to subscribers; `serve` and `worker` start it, tests drain it
   const dispatcher = new Dispatcher({ ...deps, registry: deps.metrics.registry }, deps.config.events);
   // a seller's status decides whether its keys work; the marketplace is created below, before any request
-  const developers = createDevelopersModule(deps, (env, sellerId) => marketplace.sellers.status(env, sellerId));
-  const catalog = createCatalogModule(deps);
+  const developers = createDevelopersModule(deps, {
+    sellerStatus: (env, sellerId) => marketplace.sellers.status(env, sellerId),
+    // a seller partner's pending seller, in the environment of ctx (signup: test; approval: live)
+    sellerAccounts: { createSeller: async (ctx, input, partnerId) => ({ id: (await marketplace.sellers.create(ctx, input, partnerId)).id }) },
+  });
+  // a product created for a suspended seller is hidden like its other listings (#5)
+  const catalog = createCatalogModule(deps, { sellers: { isSuspended: (tx, sellerId) => marketplace.sellers.isSuspended(tx, sellerId) } });
   const pricing = createPricingModule(deps, catalog.categories);
   const promotions = createPromotionsModule(deps);
   const inventory = createInventoryModule(deps);
@@ -95,6 +100,8 @@ export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) 
   const webhooks = createWebhooksModule(deps, dispatcher);
   const marketplace = createMarketplaceModule(deps, dispatcher, {
     keys: { createSellerKey: (env, ids, input) => developers.keys.createSellerKey(env, ids, input), createdKeySchema: CreatedApiKeySchema },
+    // a suspended seller's listings leave the storefront, in the status change's transaction
+    listings: { setSellerSuspended: async (tx, env, sellerId, suspended) => void (await catalog.products.setSellerSuspended(tx, env, sellerId, suspended)) },
     // these read inside the dispatcher's transaction: each service is handed a context bound to it
     sellerOrders: {
       orders: {

@@ -20,6 +20,8 @@ export interface Config {
   logLevel: string;
   seedProducts: number;
   idempotencyRetentionHours: number;
+  /** How long a test-mode call with `Tessera-Simulate: timeout` is held before its 504. */
+  simulateTimeoutMs: number;
   rateLimit: { quota: number; windowSeconds: number };
   productCacheSize: number;
   /** TTLs per category segment (top-level category handle); `default` applies to the rest. */
@@ -54,6 +56,12 @@ export interface Config {
    * development key in `platform_state` (platform/crypto/fields.ts); `NODE_ENV=production` refuses that.
    */
   fieldKeys: FieldKeyring | undefined;
+  /**
+   * Partner OAuth: the access tokens' `iss` and `aud`, their lifetime (default 15 minutes), the age
+   * at which the signing key rotates (default 30 days), and the per-IP budget of the public partner
+   * signup (`TESSERA_PARTNER_SIGNUP_RATE_LIMIT`, default `10/3600`).
+   */
+  oauth: { issuer: string; audience: string; tokenTtlSeconds: number; signingKeyMaxAgeSeconds: number; signupRateLimit: { quota: number; windowSeconds: number } };
 }
 
 export interface CommissionConfig {
@@ -137,10 +145,10 @@ function parseCacheTtls(raw: string | undefined): Config['cacheTtls'] {
   return { ...out, default: out.default ?? DEFAULT_TTL };
 }
 
-function parseRateLimit(raw: string | undefined): Config['rateLimit'] {
+function parseRateLimit(raw: string | undefined, name = 'TESSERA_RATE_LIMIT'): Config['rateLimit'] {
   if (!raw) return { quota: 100, windowSeconds: 1 };
   const m = /^(\d+)\/(\d+)$/.exec(raw);
-  if (!m) throw new ConfigError(`TESSERA_RATE_LIMIT must look like "100/1" (requests per window seconds), got "${raw}"`);
+  if (!m) throw new ConfigError(`${name} must look like "100/1" (requests per window seconds), got "${raw}"`);
   return { quota: Number(m[1]), windowSeconds: Number(m[2]) };
 }
 
@@ -247,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     seedProducts: int(env, 'TESSERA_SEED_PRODUCTS', 10_000),
     idempotencyRetentionHours: int(env, 'TESSERA_IDEMPOTENCY_RETENTION_HOURS', 24, 1),
+    simulateTimeoutMs: int(env, 'TESSERA_SIMULATE_TIMEOUT_MS', 10_000),
     rateLimit: parseRateLimit(env.TESSERA_RATE_LIMIT),
     productCacheSize: int(env, 'TESSERA_PRODUCT_CACHE_SIZE', 20_000),
     cacheTtls: parseCacheTtls(env.TESSERA_CACHE_TTLS),
@@ -265,6 +274,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     carrierSecrets: parseCarrierSecrets(env.TESSERA_CARRIER_SECRETS),
     fieldKeys: parseFieldKeyConfig(env),
+    oauth: {
+      issuer: env.TESSERA_OAUTH_ISSUER || 'urn:tessera',
+      audience: env.TESSERA_OAUTH_AUDIENCE || 'urn:tessera:api',
+      tokenTtlSeconds: int(env, 'TESSERA_OAUTH_TOKEN_TTL_SECONDS', 900, 60),
+      signingKeyMaxAgeSeconds: int(env, 'TESSERA_OAUTH_SIGNING_KEY_MAX_AGE_SECONDS', 30 * 86_400, 3600),
+      signupRateLimit: parseRateLimit(env.TESSERA_PARTNER_SIGNUP_RATE_LIMIT || '10/3600', 'TESSERA_PARTNER_SIGNUP_RATE_LIMIT'),
+    },
     settlements: {
       holdDays: int(env, 'TESSERA_SETTLEMENT_HOLD_DAYS', 7, 0),
       intervalMinutes: int(env, 'TESSERA_SETTLEMENT_INTERVAL_MINUTES', 24 * 60, 1),

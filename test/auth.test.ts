@@ -13,9 +13,10 @@ describe('authentication and scopes', () => {
     const undeclared = t.routes.filter((r) => !r.options.config?.auth).map((r) => `${r.method} ${r.url}`);
     expect(t.routes.length).toBeGreaterThan(10);
     expect(undeclared).toEqual([]);
-    // the one public /v1 route: carriers authenticate with their own signatures, not our keys
-    const signedByCarriers = ['POST /v1/carriers/:carrier/webhooks'];
-    const v1 = t.routes.filter((r) => r.url.startsWith('/v1/') && !signedByCarriers.includes(`${r.method} ${r.url}`));
+    // the public /v1 routes: carriers authenticate with their own signatures, not our keys; partner
+    // signup is how a partner gets its first credentials (rate-limited per IP instead)
+    const publicV1 = ['POST /v1/carriers/:carrier/webhooks', 'POST /v1/partners'];
+    const v1 = t.routes.filter((r) => r.url.startsWith('/v1/') && !publicV1.includes(`${r.method} ${r.url}`));
     for (const r of v1) expect(r.options.config?.auth, `${r.method} ${r.url}`).toHaveProperty('scopes');
   });
 

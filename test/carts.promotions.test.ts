@@ -67,7 +67,7 @@ describe('promotions in the cart', () => {
     expect(cart.promotions.applied.map((a: { promotion_id: string; amount: number }) => [a.promotion_id, a.amount])).toEqual(
       expect.arrayContaining([[auto.id, 180], [expect.any(String), 500]]),
     );
-    expect(cart.totals).toMatchObject({ subtotal: 1800, discount_total: 180, shipping_total: 0, shipping_discount: 500 });
+    expect(cart.totals).toMatchObject({ subtotal: 1800, discount_total: 180, shipping_total: 0, shipping_discount_total: 500 });
 
     cart = (await t.call('POST', `/v1/carts/${cartId}/promotions`, { key: pk(), body: { code: solo } })).json();
     expect(cart.promotions.applied.map((a: { code: string | null }) => a.code)).toEqual([solo]);

@@ -48,7 +48,7 @@ describe('carts', () => {
     expect(body.items).toHaveLength(1);
     // 2 × 2500; 8.875 % of 5000 = 443.75 → 444
     expect(body.items[0]).toMatchObject({ sku: store.skus[0], quantity: 2, unit_amount: 2500, subtotal: 5000, discount: 0, tax: 444, total: 5444 });
-    expect(body.totals).toEqual({ subtotal: 5000, discount_total: 0, shipping_total: 0, shipping_discount: 0, tax_total: 444, tax_inclusive: false, total: 5444 });
+    expect(body.totals).toEqual({ subtotal: 5000, discount_total: 0, shipping_total: 0, shipping_discount_total: 0, tax_total: 444, tax_inclusive: false, total: 5444 });
   });
 
   it('changes and removes lines', async () => {

@@ -70,7 +70,7 @@ describe('request ids, versions', () => {
     const ok = await t.call('GET', '/v1/products', { headers: { 'tessera-version': '2026-11-01' } });
     expect(ok.headers['tessera-version']).toBe('2026-11-01');
     const dflt = await t.call('GET', '/v1/products');
-    expect(dflt.headers['tessera-version']).toBe('2026-11-01');
+    expect(dflt.headers['tessera-version']).toBe('2026-11-28'); // the current version (test/versioning.test.ts)
     const bad = await t.call('GET', '/v1/products', { headers: { 'tessera-version': '2019-01-01' } });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ code: 'unsupported_version' });

@@ -37,6 +37,16 @@ describe('OpenAPI', () => {
     expect(doc.components.schemas.Product).toBeDefined();
   });
 
+  it('names every operation uniquely and marks public routes as needing no credential', async () => {
+    const doc = (await t.call('GET', '/openapi.json', { key: null })).json();
+    const ids: string[] = [];
+    for (const ops of Object.values(doc.paths as Record<string, Record<string, Operation & { operationId?: string }>>)) for (const op of Object.values(ops)) ids.push(op.operationId ?? '');
+    expect(ids.filter((id) => !/^[a-z][A-Za-z0-9]+$/.test(id))).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(doc.paths['/v1/products/{id}'].get.operationId).toBe('getV1ProductsById');
+    expect(doc.paths['/healthz'].get.security).toEqual([]);
+  });
+
   it('serves interactive docs at /docs', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/docs/' });
     expect(res.statusCode).toBe(200);

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { Writable } from 'node:stream';
-import type { LightMyRequestResponse } from 'fastify';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { withDatabase } from '../../src/platform/db/sql.js';
 import type { Logger } from 'pino';
@@ -13,6 +13,7 @@ import { ulidIds } from '../../src/platform/crypto/ids.js';
 import { createLogger } from '../../src/platform/observability/logger.js';
 import { Metrics } from '../../src/platform/observability/metrics.js';
 import type { RunningEmulators } from '../../src/modules/payments/index.js';
+import { assertContract, contractValidator, type ContractValidator, type OpenApiDocument } from './contract.js';
 
 /** A fresh database cloned from the migrated template; `drop` removes it. */
 export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
@@ -60,8 +61,14 @@ export interface TestApp extends App {
   metrics: Metrics;
   /** The test-mode payment processor emulators this app talks to over HTTP. */
   emulators: RunningEmulators;
-  /** `inject` with a bearer key (default: the test secret key) and a JSON body. */
-  call(method: string, url: string, opts?: { key?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  /**
+   * `inject` with a bearer key (default: the test secret key) and a JSON body. The response is
+   * validated against the OpenAPI contract of its route and status (test/helpers/contract.ts);
+   * `contract: false` skips that for a deliberately off-contract call; keep it rare and say why.
+   */
+  call(method: string, url: string, opts?: { key?: string | null; body?: unknown; headers?: Record<string, string>; contract?: boolean }): Promise<LightMyRequestResponse>;
+  /** The validator of this app's OpenAPI document (the same one `call` and `app.inject` use). */
+  contract: ContractValidator;
   close(): Promise<void>;
 }
 
@@ -79,6 +86,8 @@ export async function startTestApp(options: { env?: NodeJS.ProcessEnv; database?
   const ids = ulidIds();
   const mk = async (env: Environment, type: 'secret' | 'publishable') => (await built.modules.developers.keys.create(env, ids, { type })).secret;
   const keys = { secret: await mk('test', 'secret'), liveSecret: await mk('live', 'secret'), publishable: await mk('test', 'publishable') };
+  const contract = contractValidator(built.app.swagger() as unknown as OpenApiDocument);
+  const rawInject = validateInjections(built.app, contract);
   return {
     ...built,
     db,
@@ -89,10 +98,13 @@ export async function startTestApp(options: { env?: NodeJS.ProcessEnv; database?
     logger,
     metrics,
     emulators: emulatorsOf(built),
-    call: (method, url, opts = {}) => {
+    contract,
+    call: async (method, url, opts = {}) => {
       const key = opts.key === undefined ? keys.secret : opts.key;
       const headers: Record<string, string> = { ...(key ? { authorization: `Bearer ${key}` } : {}), ...opts.headers };
-      return built.app.inject({ method: method as 'GET', url, headers, ...(opts.body !== undefined ? { payload: opts.body as object } : {}) });
+      const res = await rawInject({ method, url, headers, ...(opts.body !== undefined ? { payload: opts.body as object } : {}) });
+      if (opts.contract !== false) assertContract(contract, method, url, res);
+      return res;
     },
     close: async () => {
       await built.app.close();
@@ -101,6 +113,24 @@ export async function startTestApp(options: { env?: NodeJS.ProcessEnv; database?
       await database.drop();
     },
   };
+}
+
+/**
+ * Makes `app.inject(options)` validate each response against the contract too, so tests that
+ * inject directly are covered; the chained and callback forms pass through unchecked.
+ * Returns the unchecked inject for `call`, which validates on its own (and can opt out).
+ */
+function validateInjections(app: App['app'], contract: ContractValidator): (opts: InjectOptions) => Promise<LightMyRequestResponse> {
+  const raw = app.inject.bind(app) as (opts?: InjectOptions | string, cb?: unknown) => Promise<LightMyRequestResponse>;
+  const checked = (opts?: InjectOptions | string, cb?: unknown) => {
+    if (opts === undefined || cb !== undefined) return raw(opts, cb);
+    const o: InjectOptions = typeof opts === 'string' ? { method: 'GET', url: opts } : opts;
+    const path = typeof o.url === 'string' ? o.url : typeof o.path === 'string' ? o.path : (o.url?.pathname ?? o.path?.pathname ?? '/');
+    const query = o.query && typeof o.query === 'object' && 'fields' in o.query ? `${path.includes('?') ? '&' : '?'}fields=` : '';
+    return raw(o).then((res) => (assertContract(contract, String(o.method ?? 'GET'), `${path}${query}`, res), res));
+  };
+  Object.defineProperty(app, 'inject', { value: checked, configurable: true, writable: true });
+  return (opts) => raw(opts);
 }
 
 function emulatorsOf(built: App): RunningEmulators {

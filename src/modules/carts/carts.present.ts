@@ -93,7 +93,7 @@ export function presentCart(priced: PricedCart): Cart {
       subtotal: totals.subtotal,
       discount_total: totals.discount_total,
       shipping_total: totals.shipping_total,
-      shipping_discount: totals.shipping_discount,
+      shipping_discount_total: totals.shipping_discount,
       tax_total: totals.tax_total,
       tax_inclusive: totals.tax_inclusive,
       total: totals.total,

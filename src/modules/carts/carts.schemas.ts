@@ -47,7 +47,9 @@ export const Totals = Type.Object(
     subtotal: Type.Integer(),
     discount_total: Type.Integer(),
     shipping_total: Type.Integer({ description: 'Shipping charged, after free-over thresholds and shipping discounts, before exclusive tax.' }),
-    shipping_discount: Type.Integer(),
+    shipping_discount_total: Type.Integer({
+      description: 'Shipping taken off by free-shipping promotions. Before version 2026-11-28: `shipping_discount`.',
+    }),
     tax_total: Type.Integer(),
     tax_inclusive: Type.Boolean({ description: 'true: prices and `total` already include `tax_total`.' }),
     total: Type.Integer({ description: 'subtotal − discount_total + shipping_total (+ tax_total when exclusive).' }),

@@ -45,8 +45,16 @@ export const Product = Type.Object(
     attributes: Type.Record(Type.String(), Type.String()),
     images: Type.Array(Type.String()),
     seller_id: Nullable(Type.String()),
-    moderation_reason: Nullable(Type.String(), { description: 'The reason an operator gave with its last moderation decision.' }),
-    moderated_at: Nullable(Type.String({ format: 'date-time' })),
+    moderation_reason: Type.Optional(
+      Nullable(Type.String(), { description: 'The reason an operator gave with its last moderation decision. Absent for publishable keys (storefronts).' }),
+    ),
+    moderated_at: Type.Optional(Nullable(Type.String({ format: 'date-time' }), { description: 'When an operator last moderated the listing. Absent for publishable keys.' })),
+    seller_suspended: Type.Optional(
+      Type.Boolean({
+        description:
+          'The seller is suspended: the product is hidden from storefronts and cannot be bought, whatever its `status`, until the seller is reinstated. Absent for publishable keys (which never see such products).',
+      }),
+    ),
     metadata: Type.Record(Type.String(), Type.String()),
     variants: Type.Array(Type.Ref(Variant)),
     created_at: Timestamp,

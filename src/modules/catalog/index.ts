@@ -10,12 +10,14 @@ import { ProductsService } from './products.service.js';
 import { productsRoutes } from './products.routes.js';
 import { FacetBucket, SearchResult, searchRoutes } from './search.routes.js';
 import { SearchService } from './search.service.js';
+import type { CatalogPorts } from './catalog.ports.js';
 
 export { ProductsService } from './products.service.js';
 export { seedCatalog, type SeedResult } from './seed.js';
 export { CategoriesService } from './categories.service.js';
 export { purchasableVariants, type PurchasableVariant } from './purchasable.js';
 export type { Product, Category } from './catalog.schemas.js';
+export type { CatalogPorts, CatalogSellersPort } from './catalog.ports.js';
 
 export const catalogMigrations: MigrationSource = {
   module: 'catalog',
@@ -23,9 +25,9 @@ export const catalogMigrations: MigrationSource = {
 };
 
 /** The catalog module: categories, products and variants, and (in search.*) faceted search. */
-export function createCatalogModule(deps: ModuleDeps) {
+export function createCatalogModule(deps: ModuleDeps, ports: CatalogPorts) {
   const categories = new CategoriesService(deps);
-  const products = new ProductsService(deps, categories);
+  const products = new ProductsService(deps, categories, ports.sellers);
   const search = new SearchService(deps, products);
   const routes: FastifyPluginAsyncTypebox = async (app) => {
     await app.register(searchRoutes(deps, search));

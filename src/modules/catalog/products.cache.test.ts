@@ -4,7 +4,7 @@ import { Metrics } from '../../platform/observability/metrics.js';
 import type { CachedProduct } from './products.cache.js';
 import { ProductCache } from './products.cache.js';
 
-const entry = (title: string): CachedProduct => ({ product: { title } as CachedProduct['product'], segment: undefined, surrogateKeys: [] });
+const entry = (title: string): CachedProduct => ({ product: { title } as CachedProduct['product'], storefront: { title } as CachedProduct['product'], segment: undefined, surrogateKeys: [] });
 
 describe('ProductCache', () => {
   it('an invalidation during a load discards that load and reads again', async () => {

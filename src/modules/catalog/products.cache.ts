@@ -6,7 +6,10 @@ import type { Product } from './catalog.schemas.js';
 
 /** A product as the read path serves it (its serialized body is kept beside it by sendSerializedOnce). */
 export interface CachedProduct {
+  /** As operators and the product's seller see it. */
   product: Product;
+  /** As storefronts (publishable keys) see it: without moderation fields; kept so its serialized body is cached too. */
+  storefront: Product;
   /** Cache-Control segment: the handle of the product's first root category. */
   segment: string | undefined;
   surrogateKeys: string[];
@@ -15,7 +18,8 @@ export interface CachedProduct {
 /**
  * The in-process cache of hot product reads. Concurrent misses for one id share one database load
  * (lru-cache `fetch`). Every product write drops the entry, here at once and in other processes
- * through the invalidation bus when the write commits; a category move drops them all.
+ * through the invalidation bus when the write commits; a category move, and a seller's suspension
+ * or reinstatement (key `*`), drop them all.
  */
 export class ProductCache {
   private readonly lru: LRUCache<string, CachedProduct, Environment>;

@@ -14,6 +14,8 @@ export interface ProductRow {
   attributes: Record<string, string>;
   images: string[];
   seller_id: string | null;
+  /** The seller is suspended: hidden from storefronts and not for sale (the status is kept). */
+  seller_suspended: boolean;
   moderation_reason: string | null;
   moderated_at: Date | null;
   metadata: Record<string, string>;
@@ -25,7 +27,7 @@ export interface ProductRow {
 /** A product joined with its variants and their prices, as one row. */
 const SELECT_PRODUCT = `
   SELECT p.id, p.title, p.handle, p.description, p.status, p.brand, p.category_ids, p.category_paths, p.attributes,
-         p.images, p.seller_id, p.moderation_reason, p.moderated_at, p.metadata, p.created_at, p.updated_at,
+         p.images, p.seller_id, p.seller_suspended, p.moderation_reason, p.moderated_at, p.metadata, p.created_at, p.updated_at,
          coalesce((
            SELECT json_agg(json_build_object(
                     'id', v.id, 'sku', v.sku, 'title', v.title, 'options', v.options, 'weight_grams', v.weight_grams,
@@ -42,11 +44,14 @@ export async function loadProducts(db: Queryable, ids: readonly string[]): Promi
   return rows;
 }
 
-/** One page of product ids after a cursor, optionally only published ones, of one status, of one seller. */
+/**
+ * One page of product ids after a cursor, optionally only what a storefront sees (published, of a
+ * seller that is not suspended), of one status, of one seller.
+ */
 export async function pageProductIds(db: Queryable, after: string | undefined, limit: number, publishedOnly: boolean, status?: string, sellerId?: string): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>(
     `SELECT id FROM products
-     WHERE ($1::text IS NULL OR id > $1) AND (NOT $3::bool OR status = 'published') AND ($4::text IS NULL OR status = $4)
+     WHERE ($1::text IS NULL OR id > $1) AND (NOT $3::bool OR (status = 'published' AND NOT seller_suspended)) AND ($4::text IS NULL OR status = $4)
        AND ($5::text IS NULL OR seller_id = $5)
      ORDER BY id LIMIT $2`,
     // Unnamed: planned for each call's values, so a cursor turns into an index range.
@@ -62,9 +67,9 @@ export type ModerationWrite = Pick<ProductRow, 'moderation_reason' | 'moderated_
 
 export async function insertProduct(tx: Queryable, p: ProductWrite, now: Date): Promise<void> {
   await tx.query(
-    `INSERT INTO products (id, title, handle, description, status, brand, category_ids, category_paths, attributes, images, seller_id, metadata, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`,
-    [p.id, p.title, p.handle, p.description, p.status, p.brand, p.category_ids, p.category_paths, p.attributes, p.images, p.seller_id, p.metadata, now],
+    `INSERT INTO products (id, title, handle, description, status, brand, category_ids, category_paths, attributes, images, seller_id, seller_suspended, metadata, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)`,
+    [p.id, p.title, p.handle, p.description, p.status, p.brand, p.category_ids, p.category_paths, p.attributes, p.images, p.seller_id, p.seller_suspended, p.metadata, now],
   );
 }
 
@@ -73,6 +78,18 @@ export async function updateProduct(tx: Queryable, id: string, fields: Partial<P
   const set = setClause(fields, 3);
   const { rowCount } = await tx.query(`UPDATE products SET ${[set.sql, 'updated_at = $2'].filter(Boolean).join(', ')} WHERE id = $1`, [id, now, ...set.values]);
   return rowCount === 1;
+}
+
+/**
+ * Flags (or unflags) every product of a seller as its seller's status changes; returns the ids that
+ * changed. The products keep their status and `updated_at`: nothing about the listing itself changed.
+ */
+export async function setSellerSuspended(tx: Queryable, sellerId: string, suspended: boolean): Promise<string[]> {
+  const { rows } = await tx.query<{ id: string }>(
+    'UPDATE products SET seller_suspended = $2 WHERE seller_id = $1 AND seller_suspended <> $2 RETURNING id',
+    [sellerId, suspended],
+  );
+  return rows.map((r) => r.id);
 }
 
 export async function deleteProduct(tx: Queryable, id: string): Promise<boolean> {

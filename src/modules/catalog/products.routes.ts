@@ -26,7 +26,8 @@ export function productsRoutes(deps: ModuleDeps, products: ProductsService): Fas
         schema: {
           tags,
           summary: 'Retrieve a product',
-          description: 'Publishable keys see published products only. Answers `If-None-Match` with 304.',
+          description:
+            'Publishable keys see published products of sellers that are not suspended only, without `moderation_reason`, `moderated_at` and `seller_suspended`. Answers `If-None-Match` with 304.',
           params: IdParams,
           querystring: Type.Object(FieldsQuery, { additionalProperties: false }),
           response: { 200: Type.Ref(Product), 304: Type.Null({ description: 'Not modified' }) },
@@ -47,7 +48,8 @@ export function productsRoutes(deps: ModuleDeps, products: ProductsService): Fas
         schema: {
           tags,
           summary: 'List products',
-          description: 'Ordered by id (creation time). Publishable keys see published products only; seller keys their own products only.',
+          description:
+            'Ordered by id (creation time). Publishable keys see published products of sellers that are not suspended only, without moderation fields; seller keys their own products only.',
           querystring: Type.Object(
             {
               ...ListQuery,

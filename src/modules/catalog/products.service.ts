@@ -15,39 +15,16 @@ import { PageCache } from './page-cache.js';
 import { ProductCache, type CachedProduct } from './products.cache.js';
 import * as repo from './products.repo.js';
 import { productDeletedEvents, productEvents } from './catalog.events.js';
+import type { CatalogSellersPort } from './catalog.ports.js';
+import { onStorefront, presentProduct, productFor, publishedOnly, storefrontProduct } from './products.present.js';
 
-export function presentProduct(row: repo.ProductRow): Product {
-  return {
-    id: row.id,
-    object: 'product',
-    title: row.title,
-    handle: row.handle,
-    description: row.description,
-    status: row.status,
-    brand: row.brand,
-    category_ids: row.category_ids,
-    attributes: row.attributes,
-    images: row.images,
-    seller_id: row.seller_id,
-    moderation_reason: row.moderation_reason,
-    moderated_at: row.moderated_at ? new Date(row.moderated_at).toISOString() : null,
-    metadata: row.metadata,
-    variants: row.variants.map((v) => ({ ...v, object: 'variant' as const })),
-    created_at: new Date(row.created_at).toISOString(),
-    updated_at: new Date(row.updated_at).toISOString(),
-  };
-}
+export { presentProduct, publishedOnly } from './products.present.js';
 
 /** Locks a product and reads it; 404 when there is none, or when it is another seller's. */
 async function lockedProduct(tx: Queryable, id: string, seller: string | null = null): Promise<repo.ProductRow> {
   const row = await repo.lockProduct(tx, id);
   if (!row || !visibleTo(seller, row)) throw new AppError(CatalogErrors.productNotFound, `No product ${id}.`);
   return row;
-}
-
-/** Publishable keys (storefronts) see published products only. */
-export function publishedOnly(ctx: ServiceContext): boolean {
-  return ctx.actor?.type === 'publishable';
 }
 
 async function categoryPaths(tx: Queryable, ids: readonly string[]): Promise<string[]> {
@@ -73,6 +50,7 @@ export class ProductsService {
   constructor(
     private readonly deps: Pick<ModuleDeps, 'db' | 'bus' | 'metrics' | 'config'>,
     private readonly categories: CategoriesService,
+    private readonly sellers: CatalogSellersPort,
   ) {
     this.cache = new ProductCache(deps.config.productCacheSize, (env, id) => this.loadForCache(env, id), deps.bus, deps.metrics);
     this.pages = new PageCache('product_list', { max: 1000, maxSize: 10_000, sizeOf: (page) => page.data.length + 1 }, deps.bus, deps.metrics);
@@ -81,20 +59,27 @@ export class ProductsService {
   private async loadForCache(env: Environment, id: string): Promise<CachedProduct | undefined> {
     const row = (await repo.loadProducts(this.deps.db.forEnv(env), [id]))[0];
     if (!row) return undefined;
+    const product = presentProduct(row);
     return {
-      product: presentProduct(row),
+      product,
+      storefront: storefrontProduct(product),
       segment: await this.categories.segmentOf(env, row.category_ids),
       surrogateKeys: [`product-${row.id}`, ...row.category_paths.map((c) => `category-${c}`)],
     };
   }
 
-  /** The read path: one product from the in-process cache. 404 when absent or hidden from the caller. */
-  async get(ctx: ServiceContext, id: string): Promise<CachedProduct> {
+  /**
+   * The read path: one product from the in-process cache, as the caller sees it (`product` is the
+   * storefront's view for publishable keys). 404 when absent or hidden from the caller: a
+   * storefront sees only published products of sellers that are not suspended.
+   */
+  async get(ctx: ServiceContext, id: string): Promise<Omit<CachedProduct, 'storefront'>> {
     const cached = await this.cache.get(ctx.env, id);
-    if (!cached || (publishedOnly(ctx) && cached.product.status !== 'published') || !visibleTo(sellerOf(ctx), cached.product)) {
+    const storefront = publishedOnly(ctx);
+    if (!cached || (storefront && !onStorefront(cached.product)) || !visibleTo(sellerOf(ctx), cached.product)) {
       throw new AppError(CatalogErrors.productNotFound, `No product ${id}.`);
     }
-    return cached;
+    return storefront ? { product: cached.storefront, segment: cached.segment, surrogateKeys: cached.surrogateKeys } : cached;
   }
 
   /** A page of products; a seller key lists its own products (drafts included) only. */
@@ -107,14 +92,14 @@ export class ProductsService {
     return this.pages.get(ctx.env, key, async () => {
       const ids = await repo.pageProductIds(ctx.db, q.starting_after, q.limit + 1, published, q.status, sellerId);
       const rows = await repo.loadProducts(ctx.db, ids);
-      return toList(rows.map(presentProduct), q.limit, (p) => p.id);
+      return toList(rows.map((r) => productFor(ctx, presentProduct(r))), q.limit, (p) => p.id);
     });
   }
 
-  /** Loads products by id, keeping the given order (search results). */
+  /** Loads products by id, keeping the given order (search results), as the caller sees them. */
   async loadMany(ctx: ServiceContext, ids: readonly string[]): Promise<Product[]> {
     const rows = await repo.loadProducts(ctx.db, ids);
-    const byId = new Map(rows.map((r) => [r.id, presentProduct(r)]));
+    const byId = new Map(rows.map((r) => [r.id, productFor(ctx, presentProduct(r))]));
     return ids.map((id) => byId.get(id)).filter((p): p is Product => p !== undefined);
   }
 
@@ -130,10 +115,13 @@ export class ProductsService {
     kind: 'create' | 'change',
     fn: (tx: Queryable, before: Product | undefined) => Promise<void>,
     conflict: { handle?: string; skus?: string[] },
+    prelude?: (tx: Queryable) => Promise<void>,
   ): Promise<Product> {
     const seller = sellerOf(ctx);
     const product = await ctx.db
       .transaction(async (tx) => {
+        // before the product's lock: what it locks (a seller) is locked in that order everywhere
+        if (prelude) await prelude(tx);
         const before = kind === 'change' ? presentProduct(await lockedProduct(tx, id, seller)) : undefined;
         await fn(tx, before);
         let after = presentProduct(await lockedProduct(tx, id));
@@ -177,6 +165,7 @@ export class ProductsService {
             attributes: input.attributes ?? {},
             images: input.images ?? [],
             seller_id: input.seller_id ?? null,
+            seller_suspended: await this.sellerSuspended(tx, input.seller_id ?? null),
             metadata: input.metadata ?? {},
           },
           now,
@@ -191,6 +180,11 @@ export class ProductsService {
   async update(ctx: ServiceContext, id: string, patch: ProductPatch): Promise<Product> {
     const seller = sellerOf(ctx);
     if (seller) checkSellerPatch(seller, patch);
+    // a product handed to another seller (operators only) takes that seller's standing, read (and
+    // share-locked) before the product is locked, as a suspension locks the seller, then its products
+    const newSeller = patch.seller_id;
+    let suspended: boolean | undefined;
+    const prelude = newSeller === undefined ? undefined : async (tx: Queryable) => void (suspended = await this.sellerSuspended(tx, newSeller));
     return this.write(
       ctx,
       id,
@@ -198,10 +192,32 @@ export class ProductsService {
       async (tx) => {
         const fields: Partial<repo.ProductWrite> = { ...patch };
         if (patch.category_ids) fields.category_paths = await categoryPaths(tx, patch.category_ids);
+        if (suspended !== undefined) fields.seller_suspended = suspended;
         await repo.updateProduct(tx, id, fields, ctx.now());
       },
       { handle: patch.handle },
+      prelude,
     );
+  }
+
+  /** Whether products of `sellerId` are born hidden: its seller is suspended (read under a share lock, see the port). */
+  private async sellerSuspended(tx: Queryable, sellerId: string | null): Promise<boolean> {
+    return sellerId === null ? false : this.sellers.isSuspended(tx, sellerId);
+  }
+
+  /**
+   * Hides (or shows again) every product of a seller from storefronts, in the caller's transaction
+   * `tx` (the marketplace's status change). The products keep their status, and no `product.*`
+   * event is emitted: the seller's `seller.updated` says what happened. Cached products and pages
+   * are dropped in every process when `tx` commits. Returns how many products changed.
+   */
+  async setSellerSuspended(tx: Queryable, env: Environment, sellerId: string, suspended: boolean): Promise<number> {
+    const ids = await repo.setSellerSuspended(tx, sellerId, suspended);
+    if (ids.length === 0) return 0;
+    // one notification for all of them: a seller may have thousands of products
+    await InvalidationBus.publish(tx, env, 'product', '*');
+    tx.afterCommit(() => this.deps.bus.deliver(env, 'product', '*'));
+    return ids.length;
   }
 
   async remove(ctx: ServiceContext, id: string): Promise<void> {

@@ -7,7 +7,11 @@ export interface PurchasableVariant {
   sku: string;
   /** "Product title — variant title" (just the product title when they are the same). */
   title: string;
-  status: 'draft' | 'published' | 'archived' | 'rejected';
+  /**
+   * The product's status as a shopper may buy it: its own status, or `seller_suspended` while its
+   * seller is suspended (not for sale whatever its own status, like any status but `published`).
+   */
+  status: 'draft' | 'published' | 'archived' | 'rejected' | 'seller_suspended';
   /** The product's categories and their ancestors, for promotions and tax overrides. */
   category_paths: string[];
   weight_grams: number;
@@ -26,7 +30,7 @@ export async function purchasableVariants(ctx: Pick<ServiceContext, 'db'>, refs:
   const { rows } = await ctx.db.query<PurchasableVariant>(
     `SELECT v.id AS variant_id, v.product_id, v.sku,
             CASE WHEN v.title = p.title THEN p.title ELSE p.title || ' — ' || v.title END AS title,
-            p.status, p.category_paths, coalesce(v.weight_grams, 0) AS weight_grams, p.seller_id,
+            CASE WHEN p.seller_suspended THEN 'seller_suspended' ELSE p.status END AS status, p.category_paths, coalesce(v.weight_grams, 0) AS weight_grams, p.seller_id,
             -- a subquery, not a join: the generic plan then looks the price up by its key
             (SELECT vp.amount FROM variant_prices vp WHERE vp.variant_id = v.id AND vp.currency = $2) AS unit_amount
      FROM product_variants v

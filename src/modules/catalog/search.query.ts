@@ -99,7 +99,8 @@ function parseFacets(raw: string | undefined, errors: FieldError[]): FacetName[]
 /**
  * Turns the validated query string into a SearchQuery, or returns what is wrong with it: a bad
  * cursor (`invalid_cursor`) or values the schema cannot check (`invalid_search`).
- * `publishedOnly` comes from the caller's key: storefront keys see published products only.
+ * `publishedOnly` comes from the caller's key: storefront keys see published products only, and
+ * none of a suspended seller.
  * @example parseSearchQuery({ q: 'tent', brand: 'Acme,Beta', 'attr.color': 'red' }, { publishedOnly: true })
  */
 export function parseSearchQuery(params: SearchParams, options: { publishedOnly: boolean }): ParsedSearch {

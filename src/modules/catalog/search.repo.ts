@@ -32,7 +32,8 @@ interface Filter {
 
 function filtersOf(query: SearchQuery, params: Params, price: string): Filter[] {
   const filters: Filter[] = [];
-  if (query.publishedOnly) filters.push({ facet: null, sql: `p.status = 'published'` });
+  // storefronts: published products of sellers in good standing (facets counted over the same rows)
+  if (query.publishedOnly) filters.push({ facet: null, sql: `p.status = 'published' AND NOT p.seller_suspended` });
   if (query.status) filters.push({ facet: null, sql: `p.status = ${params.add(query.status)}` });
   if (query.category !== null) filters.push({ facet: 'category', sql: `p.category_paths @> ARRAY[${params.add(query.category)}]::text[]` });
   if (query.brands.length) filters.push({ facet: 'brand', sql: `p.brand = ANY(${params.add(query.brands)}::text[])` });

@@ -72,7 +72,8 @@ export function searchRoutes(deps: ModuleDeps, search: SearchService): FastifyPl
           description:
             'Full-text, typo-tolerant search with filters and facet counts. Each facet is counted under every filter except its own ' +
             '(so other brands stay visible once one is chosen); `data` and `total_count` apply all filters. ' +
-            'Filter by attributes with `attr.<name>=<value>[,<value>…]`. Publishable keys see published products only.',
+            'Filter by attributes with `attr.<name>=<value>[,<value>…]`. Publishable keys see published products of sellers that are not suspended only ' +
+            '(in `data`, `total_count` and every facet), without moderation fields.',
           querystring: SearchQuerystring,
           response: { 200: Type.Ref(SearchResult), 304: Type.Null({ description: 'Not modified' }) },
         },

@@ -153,7 +153,7 @@ export function charmPrice(minor: number): number {
 type Prices = { USD: number; EUR: number };
 export type SeedVariant = Pick<Variant, 'id' | 'sku' | 'title' | 'options' | 'weight_grams'> & { prices: Prices };
 /** A product as written: the columns of a product row, with its variants. */
-export type SeedProduct = Omit<ProductWrite, 'brand' | 'seller_id' | 'metadata'> & { brand: string; min_prices: Prices; created_at: Date; variants: SeedVariant[] };
+export type SeedProduct = Omit<ProductWrite, 'brand' | 'seller_id' | 'seller_suspended' | 'metadata'> & { brand: string; min_prices: Prices; created_at: Date; variants: SeedVariant[] };
 
 const EPOCH = Date.UTC(2025, 0, 1);
 

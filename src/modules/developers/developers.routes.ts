@@ -4,6 +4,9 @@ import type { ModuleDeps } from '../../platform/http/module.js';
 import { serviceContext } from '../../platform/http/module.js';
 import type { KeysService } from './keys.service.js';
 import { Nullable, StringEnum } from '../../platform/http/schemas.js';
+import { API_VERSIONS } from '../../platform/http/versioning.js';
+
+const ApiVersion = StringEnum(API_VERSIONS, { description: 'A dated API version (see `/versions`).' });
 
 const apiKeyProps = {
     id: Type.String(),
@@ -14,6 +17,7 @@ const apiKeyProps = {
     redacted: Type.String({ description: 'Prefix and last four characters, for recognising the key.' }),
     scopes: Type.Array(Type.String()),
     seller_id: Nullable(Type.String()),
+    api_version: Nullable(Type.String({ description: 'The API version pinned on the key: requests without a Tessera-Version header get it. Null: the current version.' })),
     created_at: Type.String({ format: 'date-time' }),
     revoked_at: Nullable(Type.String({ format: 'date-time' })),
 };
@@ -48,6 +52,7 @@ export function developersRoutes(deps: ModuleDeps, keys: KeysService): FastifyPl
               type: StringEnum(['secret', 'publishable', 'restricted']),
               scopes: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50 })),
               name: Type.Optional(Type.String({ maxLength: 200 })),
+              api_version: Type.Optional({ ...ApiVersion, description: 'The API version to pin on the key; default: the current version.' }),
             },
             { additionalProperties: false },
           ),
@@ -58,6 +63,25 @@ export function developersRoutes(deps: ModuleDeps, keys: KeysService): FastifyPl
         const ctx = serviceContext(request, deps);
         const created = await keys.create(ctx.env, ctx.ids, request.body);
         return reply.code(201).send(created);
+      },
+    );
+
+    app.patch(
+      '/v1/api_keys/:id',
+      {
+        config: { auth: { scopes: ['api_keys:write'] } },
+        schema: {
+          tags: ['API keys'],
+          summary: 'Pin an API key to a version',
+          description: 'Upgrades (or, while migrating, moves back) the API version requests with this key get without a Tessera-Version header. Takes effect on its next request.',
+          params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+          body: Type.Object({ api_version: ApiVersion }, { additionalProperties: false }),
+          response: { 200: Type.Ref(ApiKey) },
+        },
+      },
+      async (request) => {
+        const ctx = serviceContext(request, deps);
+        return keys.setVersion(ctx.env, request.params.id, request.body.api_version);
       },
     );
 

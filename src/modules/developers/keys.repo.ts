@@ -8,17 +8,19 @@ export interface ApiKeyRow {
   redacted: string;
   scopes: string[];
   seller_id: string | null;
+  /** The pinned API version; null: the current version serves. */
+  api_version: string | null;
   created_at: Date;
   revoked_at: Date | null;
 }
 
-const COLUMNS = 'id, type, name, redacted, scopes, seller_id, created_at, revoked_at';
+const COLUMNS = 'id, type, name, redacted, scopes, seller_id, api_version, created_at, revoked_at';
 
 export async function insertKey(db: Queryable, row: Omit<ApiKeyRow, 'created_at' | 'revoked_at'> & { key_hash: string }): Promise<ApiKeyRow> {
   const { rows } = await db.query<ApiKeyRow>(
-    `INSERT INTO api_keys (id, type, name, key_hash, redacted, scopes, seller_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
+    `INSERT INTO api_keys (id, type, name, key_hash, redacted, scopes, seller_id, api_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (key_hash) DO NOTHING RETURNING ${COLUMNS}`,
-    [row.id, row.type, row.name, row.key_hash, row.redacted, row.scopes, row.seller_id],
+    [row.id, row.type, row.name, row.key_hash, row.redacted, row.scopes, row.seller_id, row.api_version],
   );
   if (rows[0]) return rows[0];
   const existing = await db.query<ApiKeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE key_hash = $1`, [row.key_hash]);
@@ -48,6 +50,16 @@ export async function revokeKey(db: Queryable, id: string): Promise<{ row: ApiKe
   const { rows } = await db.query<ApiKeyRow & { key_hash: string }>(
     `UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING ${COLUMNS}, key_hash`,
     [id],
+  );
+  const r = rows[0];
+  return r ? { row: r, key_hash: r.key_hash } : undefined;
+}
+
+/** Pins a live key to an API version; returns its hash so caches can drop it, or undefined when there is no such live key. */
+export async function setKeyVersion(db: Queryable, id: string, version: string): Promise<{ row: ApiKeyRow; key_hash: string } | undefined> {
+  const { rows } = await db.query<ApiKeyRow & { key_hash: string }>(
+    `UPDATE api_keys SET api_version = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING ${COLUMNS}, key_hash`,
+    [id, version],
   );
   const r = rows[0];
   return r ? { row: r, key_hash: r.key_hash } : undefined;

@@ -6,6 +6,7 @@ import { generateKey, hashKey, parseKey, type KeyType } from '../../platform/cry
 import type { Credential } from '../../platform/http/context.js';
 import { AppError, defineErrors } from '../../platform/http/errors.js';
 import { toList, type List } from '../../platform/http/pagination.js';
+import { LATEST_VERSION } from '../../platform/http/versioning.js';
 import * as repo from './keys.repo.js';
 
 export const KeyErrors = defineErrors({
@@ -53,6 +54,8 @@ export interface ApiKey {
   redacted: string;
   scopes: string[];
   seller_id: string | null;
+  /** The API version requests with this key get when they send no Tessera-Version header. */
+  api_version: string | null;
   created_at: string;
   revoked_at: string | null;
 }
@@ -72,6 +75,7 @@ function present(env: Environment, row: repo.ApiKeyRow): ApiKey {
     redacted: row.redacted,
     scopes: row.scopes,
     seller_id: row.seller_id,
+    api_version: row.api_version,
     created_at: row.created_at.toISOString(),
     revoked_at: row.revoked_at ? row.revoked_at.toISOString() : null,
   };
@@ -161,7 +165,7 @@ export class KeysService {
     const seen = this.generation;
     const row = await repo.findActiveByHash(this.db.forEnv(parsed.env), hash);
     let resolved: Resolved =
-      row && row.type === parsed.type ? { id: row.id, type: row.type, env: parsed.env, scopes: row.scopes, sellerId: row.seller_id } : false;
+      row && row.type === parsed.type ? { id: row.id, type: row.type, env: parsed.env, scopes: row.scopes, sellerId: row.seller_id, apiVersion: row.api_version } : false;
     if (resolved && resolved.sellerId) {
       const status = this.sellerStatus ? await this.sellerStatus(parsed.env, resolved.sellerId) : undefined;
       if (status === 'suspended') resolved = { suspendedSeller: resolved.sellerId };
@@ -171,7 +175,7 @@ export class KeysService {
     return resolved;
   }
 
-  async create(env: Environment, ids: IdGenerator, input: { type: KeyType; scopes?: readonly string[]; name?: string | null; seller_id?: string | null }): Promise<CreatedKey> {
+  async create(env: Environment, ids: IdGenerator, input: { type: KeyType; scopes?: readonly string[]; name?: string | null; seller_id?: string | null; api_version?: string }): Promise<CreatedKey> {
     const secret = generateKey(input.type, env);
     return this.store(env, ids, secret, input);
   }
@@ -189,7 +193,7 @@ export class KeysService {
     return this.store(env, ids, secret, input);
   }
 
-  private async store(env: Environment, ids: IdGenerator, secret: string, input: { type: KeyType; scopes?: readonly string[]; name?: string | null; seller_id?: string | null }): Promise<CreatedKey> {
+  private async store(env: Environment, ids: IdGenerator, secret: string, input: { type: KeyType; scopes?: readonly string[]; name?: string | null; seller_id?: string | null; api_version?: string }): Promise<CreatedKey> {
     const scopes = scopesFor(input.type, input.scopes);
     const hash = hashKey(secret);
     const row = await repo.insertKey(this.db.forEnv(env), {
@@ -200,6 +204,7 @@ export class KeysService {
       redacted: `${secret.slice(0, secret.indexOf('_', 3) + 1)}…${secret.slice(-4)}`,
       scopes,
       seller_id: input.seller_id ?? null,
+      api_version: input.api_version ?? LATEST_VERSION, // pinned at creation: later versions never change what it gets
     });
     this.cache.delete(hash);
     this.byToken.delete(secret);
@@ -213,6 +218,18 @@ export class KeysService {
 
   async hasSecretKey(env: Environment): Promise<boolean> {
     return (await repo.countActiveSecretKeys(this.db.forEnv(env))) > 0;
+  }
+
+  /** Pins a key to another API version (an upgrade, or back while migrating); its next request uses it. */
+  async setVersion(env: Environment, id: string, version: string): Promise<ApiKey> {
+    const updated = await this.db.forEnv(env).transaction(async (tx) => {
+      const r = await repo.setKeyVersion(tx, id, version);
+      if (r) await InvalidationBus.publish(tx, env, 'api_key', r.key_hash);
+      return r;
+    });
+    if (!updated) throw new AppError(KeyErrors.keyNotFound, `No active API key ${id} in ${env} mode.`);
+    this.bus.deliver(env, 'api_key', updated.key_hash);
+    return present(env, updated.row);
   }
 
   async revoke(env: Environment, id: string): Promise<ApiKey> {

@@ -11,7 +11,7 @@ import { SellerOrdersService, type SellerOrdersPorts } from './seller-orders.ser
 
 import { Seller } from './sellers.schemas.js';
 import { sellersRoutes } from './sellers.routes.js';
-import { SellersService, type SellerKeysPort } from './sellers.service.js';
+import { SellersService, type SellerKeysPort, type SellerListingsPort } from './sellers.service.js';
 import { LedgerService } from './ledger.service.js';
 import { payoutsRoutes } from './payouts.routes.js';
 import { settlementsRoutes } from './settlements.routes.js';
@@ -19,7 +19,7 @@ import { settlementSchemas } from './settlements.schemas.js';
 import { SettlementsService } from './settlements.service.js';
 
 export type { SellerOrdersPorts } from './seller-orders.service.js';
-export { SellersService, SELLER_KEY_SCOPES, type SellerKeysPort, type SellerTerms } from './sellers.service.js';
+export { SellersService, SELLER_KEY_SCOPES, type SellerKeysPort, type SellerListingsPort, type SellerTerms } from './sellers.service.js';
 export type { OrderFacts } from './seller-orders.ports.js';
 export { parentStatus, sellerOrderStatus } from './seller-orders.status.js';
 
@@ -28,6 +28,8 @@ export interface MarketplacePorts {
   sellerOrders: SellerOrdersPorts;
   /** Creates seller keys (the developers module's KeysService), with the response schema of a created key. */
   keys: SellerKeysPort & { createdKeySchema: TSchema };
+  /** Hides and shows a seller's listings as it is suspended and reinstated (the catalog's ProductsService). */
+  listings: SellerListingsPort;
 }
 
 export const marketplaceMigrations: MigrationSource = {
@@ -42,7 +44,7 @@ export const marketplaceMigrations: MigrationSource = {
 export function createMarketplaceModule(deps: ModuleDeps, dispatcher: Dispatcher, ports: MarketplacePorts) {
   const sellerOrders = new SellerOrdersService(ports.sellerOrders, { commission: deps.config.commission, shippingPayee: deps.config.sellerShippingPayee, logger: deps.logger });
   dispatcher.subscribe('marketplace.seller_orders', (tx, events, ctx) => sellerOrders.onEvents(tx, events, ctx));
-  const sellers = new SellersService(deps, ports.keys);
+  const sellers = new SellersService(deps, ports.keys, ports.listings);
   // after the seller orders' subscriber: a batch's refunds find the seller orders it created
   const ledger = new LedgerService();
   ledger.subscribe(dispatcher);

@@ -46,6 +46,29 @@ export async function insertSeller(tx: Queryable, row: Omit<SellerRow, 'created_
   return rows[0]!;
 }
 
+/**
+ * Inserts the seller of a partner unless that partner already has one (`sellers_partner`); returns
+ * the new row, or undefined when the partner's seller already existed.
+ */
+export async function insertPartnerSeller(tx: Queryable, row: Omit<SellerRow, 'created_at' | 'updated_at'> & { partner_id: string }, now: Date): Promise<SellerRow | undefined> {
+  const { rows } = await tx.query<SellerRow>(
+    `INSERT INTO sellers (id, name, email, status, partner_id, commission, payout_ciphertext, payout_key_id, payout_last4, payout_method,
+       payout_account_holder, metadata, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+     ON CONFLICT (partner_id) WHERE partner_id IS NOT NULL DO NOTHING RETURNING ${COLUMNS}`,
+    [
+      row.id, row.name, row.email, row.status, row.partner_id, JSON.stringify(row.commission), row.payout_ciphertext, row.payout_key_id, row.payout_last4,
+      row.payout_method, row.payout_account_holder, JSON.stringify(row.metadata), now,
+    ],
+  );
+  return rows[0];
+}
+
+export async function findPartnerSeller(db: Queryable, partnerId: string): Promise<SellerRow | undefined> {
+  const { rows } = await db.query<SellerRow>(`SELECT ${COLUMNS} FROM sellers WHERE partner_id = $1`, [partnerId]);
+  return rows[0];
+}
+
 export async function findSeller(db: Queryable, id: string, lock = false): Promise<SellerRow | undefined> {
   const { rows } = await db.query<SellerRow>(`SELECT ${COLUMNS} FROM sellers WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
   return rows[0];
@@ -80,5 +103,14 @@ export async function updateSeller(tx: Queryable, id: string, fields: SellerWrit
 /** The status of a seller, or undefined when there is none (the auth path: one indexed read). */
 export async function sellerStatus(db: Queryable, id: string): Promise<SellerStatus | undefined> {
   const { rows } = await db.query<{ status: SellerStatus }>('SELECT status FROM sellers WHERE id = $1', [id], 'marketplace_seller_status');
+  return rows[0]?.status;
+}
+
+/**
+ * The status of a seller under a share lock, in a transaction: a status change (which locks the
+ * seller for update) waits for that transaction, and that transaction for a change in progress.
+ */
+export async function sellerStatusLocked(tx: Queryable, id: string): Promise<SellerStatus | undefined> {
+  const { rows } = await tx.query<{ status: SellerStatus }>('SELECT status FROM sellers WHERE id = $1 FOR SHARE', [id], 'marketplace_seller_status_locked');
   return rows[0]?.status;
 }

@@ -31,6 +31,15 @@ export interface SellerKeysPort {
   createSellerKey(env: Environment, ids: IdGenerator, input: { sellerId: string; name: string | null; scopes: readonly string[] }): Promise<CreatedSellerKey>;
 }
 
+/** What the marketplace needs of the catalog (filled in composition.ts): a seller's listings follow its standing. */
+export interface SellerListingsPort {
+  /**
+   * Hides every product of the seller from storefronts and sales (`suspended` true), or shows them
+   * again (false), in the status change's transaction `tx`; the products keep their own status.
+   */
+  setSellerSuspended(tx: Queryable, env: Environment, sellerId: string, suspended: boolean): Promise<void>;
+}
+
 /** What settlements and seller orders read of a seller. */
 export interface SellerTerms {
   status: SellerStatus;
@@ -87,7 +96,8 @@ const notFound = (id: string) => new AppError(SellerErrors.sellerNotFound, `No s
 /**
  * Marketplace sellers: CRUD, status transitions, payout details sealed at field level, and seller
  * keys. Every change emits its event in its transaction; a status change also reaches every
- * process's key cache (topic `seller`), so a suspended seller's keys stop at once.
+ * process's key cache (topic `seller`), so a suspended seller's keys stop at once, and the
+ * catalog (through `SellerListingsPort`, in the same transaction) hides or shows its listings.
  */
 export class SellersService {
   private readonly ciphers: (env: Environment) => Promise<FieldCipher>;
@@ -95,6 +105,7 @@ export class SellersService {
   constructor(
     private readonly deps: Pick<ModuleDeps, 'db' | 'bus' | 'config' | 'logger'>,
     private readonly keys: SellerKeysPort,
+    private readonly listings: SellerListingsPort,
   ) {
     this.ciphers = fieldCiphers(deps.config.fieldKeys, (env) => deps.db.forEnv(env), (env) =>
       deps.logger.warn({ env }, 'TESSERA_FIELD_KEYS is not set: payout details are sealed with a development key kept in the database (never use this in production)'),
@@ -114,15 +125,21 @@ export class SellersService {
     };
   }
 
-  async create(ctx: ServiceContext, input: SellerCreate): Promise<Seller> {
+  /** @param partnerId the developer partner that signed this seller up (partner onboarding, developers module). */
+  async create(ctx: ServiceContext, input: SellerCreate, partnerId: string | null = null): Promise<Seller> {
     const id = ctx.ids('sel');
     const payout = await this.sealPayout(ctx.env, id, input.payout_details ?? null, '/payout_details');
     return ctx.db.transaction(async (tx) => {
-      const row = await repo.insertSeller(
-        tx,
-        { id, name: input.name, email: input.email, status: 'pending', partner_id: null, commission: toOverride(input.commission ?? {}), metadata: input.metadata ?? {}, ...payout },
-        ctx.now(),
-      );
+      const values = { id, name: input.name, email: input.email, status: 'pending' as const, partner_id: partnerId, commission: toOverride(input.commission ?? {}), metadata: input.metadata ?? {}, ...payout };
+      if (partnerId !== null) {
+        // a partner's seller is made once: a retried or concurrent approval gets the same one
+        const inserted = await repo.insertPartnerSeller(tx, { ...values, partner_id: partnerId }, ctx.now());
+        if (!inserted) return presentSeller((await repo.findPartnerSeller(tx, partnerId))!);
+        const seller = presentSeller(inserted);
+        await emit(tx, ctx, { type: 'seller.created', object: seller });
+        return seller;
+      }
+      const row = await repo.insertSeller(tx, values, ctx.now());
       const seller = presentSeller(row);
       await emit(tx, ctx, { type: 'seller.created', object: seller });
       return seller;
@@ -158,7 +175,11 @@ export class SellersService {
       const previous = previousAttributes(before, after);
       if (Object.keys(previous).length) await emit(tx, ctx, { type: 'seller.updated', object: after, previous });
       const statusChanged = before.status !== after.status;
-      if (statusChanged) await InvalidationBus.publish(tx, ctx.env, 'seller', id);
+      if (statusChanged) {
+        await InvalidationBus.publish(tx, ctx.env, 'seller', id);
+        // no product.* events for the listings: this seller.updated is the one announcement
+        await this.listings.setSellerSuspended(tx, ctx.env, id, after.status === 'suspended');
+      }
       return { seller: after, statusChanged };
     });
     if (statusChanged) this.deps.bus.deliver(ctx.env, 'seller', id);
@@ -197,6 +218,14 @@ export class SellersService {
   /** A seller's status, or undefined when there is none. Read by authentication on a cache miss. */
   async status(env: Environment, id: string): Promise<SellerStatus | undefined> {
     return repo.sellerStatus(this.deps.db.forEnv(env), id);
+  }
+
+  /**
+   * Whether the seller is suspended, read in the catalog's product write `tx` under a share lock (so
+   * a product created for a seller being suspended is hidden too). Unknown sellers are not.
+   */
+  async isSuspended(tx: Queryable, id: string): Promise<boolean> {
+    return (await repo.sellerStatusLocked(tx, id)) === 'suspended';
   }
 
   /** A seller's status and commission override (commission.ts shape), in `db` (a transaction, say). */

@@ -55,7 +55,15 @@ export function settlementsRoutes(deps: ModuleDeps, settlements: SettlementsServ
           description:
             'With `Accept: text/csv`, the payouts as CSV (RFC 4180, CRLF): payout_id, seller_id, seller_name, currency, amount_minor, amount (formatted), entries_count, status.',
           params: IdParam,
-          response: { 200: Type.Union([Type.Ref(SettlementRun), Type.String({ description: 'The payouts as CSV, for `Accept: text/csv`.' })]) },
+          response: {
+            200: {
+              description: 'The settlement run; with `Accept: text/csv`, its payouts as CSV.',
+              content: {
+                'application/json': { schema: Type.Ref(SettlementRun) },
+                'text/csv': { schema: Type.String({ description: 'The payouts as CSV, for `Accept: text/csv`.' }) },
+              },
+            },
+          },
         },
       },
       async (request, reply) => {

@@ -37,7 +37,7 @@ export function presentOrder({ order: o, lines }: OrderWithLines): Order {
       subtotal: o.subtotal,
       discount_total: o.discount_total,
       shipping_total: o.shipping_total,
-      shipping_discount: o.shipping_discount,
+      shipping_discount_total: o.shipping_discount,
       tax_total: o.tax_total,
       tax_inclusive: o.tax_inclusive,
       total: o.total,

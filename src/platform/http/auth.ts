@@ -23,9 +23,15 @@ export function missingScopes(granted: readonly string[], needed: readonly strin
   return needed.filter((s) => !scopeCovers(granted, s));
 }
 
-function bearer(request: FastifyRequest): string | null {
+/**
+ * The presented bearer token: an API key or an OAuth access token (a JWT). On a public route an
+ * Authorization header of another scheme is not ours to judge (HTTP Basic client authentication
+ * at `POST /oauth/token`), so it is ignored there.
+ */
+function bearer(request: FastifyRequest, isPublic = false): string | null {
   const header = request.headers.authorization;
   if (!header) return null;
+  if (isPublic && !/^Bearer\s/i.test(header)) return null;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!m) throw new AppError(Errors.invalidApiKey, 'The Authorization header must be "Bearer <api key>".', [], { 'www-authenticate': 'Bearer error="invalid_request"' });
   return m[1]!;
@@ -33,7 +39,7 @@ function bearer(request: FastifyRequest): string | null {
 
 /** Authenticates the request and checks the route's declared scopes. Throws a 401 or 403 problem. */
 export async function authorize(request: FastifyRequest, auth: RouteAuth, resolve: CredentialResolver): Promise<void> {
-  const token = bearer(request);
+  const token = bearer(request, 'public' in auth);
   if ('public' in auth) {
     // Public routes still honour a credential when one is sent (it selects the environment).
     if (token) request.ctx.credential = await resolve(token);

@@ -11,6 +11,10 @@ export interface Credential {
   scopes: readonly string[];
   /** Set on restricted keys scoped to one marketplace seller. */
   sellerId: string | null;
+  /** Set on OAuth access tokens: the partner whose client the token was issued to. */
+  partnerId?: string | null;
+  /** The API version pinned on the credential; null or absent: the current version serves. */
+  apiVersion?: string | null;
 }
 
 /**

@@ -13,7 +13,11 @@ import { parseFields, selectInBody } from './fields.js';
 import type { Idempotency } from './idempotency.js';
 import { RateLimiter } from './ratelimit.js';
 import { fieldErrors } from './validation.js';
-import { LATEST_VERSION, resolveVersion } from './versioning.js';
+import { simulateFailure } from './simulate.js';
+import { downgradeBody } from './version-changes/index.js';
+import { DEPRECATED_ROUTES, deprecationHeaders, LATEST_VERSION, requestedVersion, resolveVersion } from './versioning.js';
+
+const hasDeprecatedRoutes = Object.keys(DEPRECATED_ROUTES).length > 0;
 
 export interface PlatformDeps {
   config: Config;
@@ -27,7 +31,9 @@ export interface PlatformDeps {
 }
 
 /** The statuses every route may answer with a problem, besides its own successes. */
-const PROBLEM_STATUSES = [400, 401, 403, 404, 409, 413, 415, 422, 429, 500] as const;
+const PROBLEM_STATUSES = [400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503, 504] as const;
+
+const PROBLEM_RESPONSE = { description: 'RFC 9457 problem details', content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } } };
 
 /** A route as registered, for the scope-declaration test and the docs. */
 export interface RouteRecord {
@@ -57,6 +63,21 @@ export function toAppError(err: FastifyError | AppError | Error): AppError {
   if (err instanceof SyntaxError && fe.statusCode === 400) return new AppError(Errors.malformedRequest, 'The request body is not valid JSON.');
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return new AppError(Errors.malformedRequest, fe.message);
   return new AppError(Errors.internal, 'An unexpected error occurred. Quote the request_id when you report it.');
+}
+
+function isJson(reply: FastifyReply): boolean {
+  const type = reply.getHeader('content-type');
+  return typeof type === 'string' && type.startsWith('application/json');
+}
+
+/** A stable, unique operationId from method and path: GET /v1/products/:id → getV1ProductsById. */
+function operationId(method: string, url: string): string {
+  const cap = (w: string) => w.charAt(0).toUpperCase() + w.slice(1);
+  const words = url.split('/').flatMap((seg) => {
+    const parts = seg.replace(/^:/, '').split(/[^A-Za-z0-9]+/).filter(Boolean).map(cap);
+    return seg.startsWith(':') ? ['By', ...parts] : parts;
+  });
+  return [method.toLowerCase(), ...words].join('');
 }
 
 function routeTemplate(request: FastifyRequest): string {
@@ -98,23 +119,53 @@ export function installPlatform(app: FastifyInstance, deps: PlatformDeps): Route
     const schema = options.schema;
     if (!schema || schema.hide) return;
     const response = (schema.response ?? {}) as Record<string, unknown>;
-    for (const status of PROBLEM_STATUSES) response[status] ??= { $ref: 'Problem#' };
+    // Problems are served as application/problem+json (the error handler below): declared so,
+    // for the shared statuses and for a route's own `{ $ref: 'Problem#' }` ones (402, 410, 502…).
+    for (const [status, declared] of Object.entries(response)) if ((declared as { $ref?: unknown }).$ref === 'Problem#') response[status] = PROBLEM_RESPONSE;
+    for (const status of PROBLEM_STATUSES) response[status] ??= PROBLEM_RESPONSE;
     schema.response = response;
     const auth = options.config?.auth;
     if (auth && 'scopes' in auth) {
       schema.security = [{ apiKey: [...auth.scopes] }];
       schema.description = `${schema.description ?? ''}\n\nScopes: ${auth.scopes.map((s) => `\`${s}\``).join(', ')}`.trim();
-    }
+    } else if (auth && 'public' in auth) schema.security ??= []; // needs no credential (unless the route names its own scheme: HTTP Basic at /oauth/token)
+    schema.operationId ??= operationId(String([options.method].flat()[0]), options.url);
   });
 
-  /** Version, authentication and scopes, then the rate limit: everything a request must pass. */
+  /** Sets the version serving the request, with its header and any deprecation headers. */
+  function serveVersion(request: FastifyRequest, reply: FastifyReply, version: string): void {
+    request.ctx.version = version;
+    const deprecation = deprecationHeaders(version, request.is404 || !hasDeprecatedRoutes ? null : `${request.method} ${routeTemplate(request)}`);
+    void reply.header('tessera-version', version).headers(deprecation);
+    if (!('deprecation' in deprecation) && reply.hasHeader('deprecation')) void reply.removeHeader('deprecation').removeHeader('sunset').removeHeader('link');
+  }
+
+  /**
+   * Version, authentication and scopes, simulated failures, then the rate limit: everything a request
+   * must pass. An unknown `Tessera-Version` is refused first; without the header, the version pinned
+   * on the credential serves, so it is settled once authentication knows the credential (errors too).
+   */
   async function admit(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    request.ctx.version = resolveVersion(request.headers['tessera-version']);
-    void reply.header('tessera-version', request.ctx.version);
+    const header = request.headers['tessera-version'];
+    let requested: string | undefined;
+    try {
+      requested = requestedVersion(header);
+    } finally {
+      serveVersion(request, reply, requested ?? LATEST_VERSION); // an unknown version's 400 is the current version's
+    }
     if (request.is404) return;
     const routeConfig = request.routeOptions.config as { auth?: RouteAuth; rateLimit?: boolean };
     if (!routeConfig.auth) throw new Error(`route ${routeTemplate(request)} declares no auth`); // fail closed
-    await authorize(request, routeConfig.auth, deps.resolveCredential);
+    try {
+      await authorize(request, routeConfig.auth, deps.resolveCredential);
+    } finally {
+      const pinned = request.ctx.credential?.apiVersion;
+      if (pinned && pinned !== request.ctx.version) {
+        const version = resolveVersion(header, pinned);
+        if (version !== request.ctx.version) serveVersion(request, reply, version);
+      }
+    }
+    await simulateFailure(request, config.simulateTimeoutMs);
     if (routeConfig.rateLimit === false) return;
     const decision = await deps.rateLimiter.consume(request.ctx.credential?.id ?? `ip:${request.ip}`);
     void reply.headers(decision.headers);
@@ -135,6 +186,11 @@ export function installPlatform(app: FastifyInstance, deps: PlatformDeps): Route
   app.addHook('onSend', (request, reply, payload, done) => {
     let body = payload;
     let changed = false;
+    // An older version: undo the newer versions' changes (before the ETag, so each version has its own).
+    if (request.ctx && request.ctx.version !== LATEST_VERSION && reply.statusCode < 300 && typeof body === 'string' && isJson(reply)) {
+      body = downgradeBody(body, request.ctx.version, `${request.method} ${routeTemplate(request)}`);
+      changed = body !== payload;
+    }
     if (request.method === 'GET' && reply.statusCode === 200 && typeof body === 'string') {
       const fields = parseFields((request.query as { fields?: unknown } | undefined)?.fields);
       if (fields) {

@@ -9,7 +9,9 @@ import { Type, type SchemaOptions, type Static, type TSchema } from '@sinclair/t
 export function Nullable<T extends TSchema>(schema: T, options: SchemaOptions = {}) {
   const { type, ...rest } = schema as T & { type?: unknown };
   if (typeof type !== 'string') throw new Error('Nullable() takes a schema with a single type');
-  return Type.Unsafe<Static<T> | null>({ ...rest, ...options, type: [type, 'null'] });
+  // An enum must list null too, or null fails it whatever `type` allows.
+  const values = (rest as { enum?: unknown[] }).enum;
+  return Type.Unsafe<Static<T> | null>({ ...rest, ...options, ...(values ? { enum: [...values, null] } : {}), type: [type, 'null'] });
 }
 
 /**

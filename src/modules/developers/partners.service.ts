@@ -1,0 +1,222 @@
+import crypto from 'node:crypto';
+import type { Database, EnvDb, Environment } from '../../platform/db/database.js';
+import { InvalidationBus } from '../../platform/db/invalidation.js';
+import type { IdGenerator } from '../../platform/crypto/ids.js';
+import { hashKey } from '../../platform/crypto/keys.js';
+import { scopeCovers } from '../../platform/http/auth.js';
+import type { Credential, ServiceContext } from '../../platform/http/context.js';
+import { AppError, Errors } from '../../platform/http/errors.js';
+import { toList, type List } from '../../platform/http/pagination.js';
+import { CLIENT_TOPIC, type OAuthService } from './oauth.service.js';
+import { PartnerErrors } from './partners.errors.js';
+import * as repo from './partners.repo.js';
+
+/**
+ * What partner onboarding needs of the marketplace (filled in composition.ts): a pending seller
+ * for a `seller` partner, in the environment of `ctx`.
+ */
+export interface SellerAccountsPort {
+  createSeller(ctx: ServiceContext, input: { name: string; email: string }, partnerId: string): Promise<{ id: string }>;
+}
+
+/** Scopes a partner may never ask for: operator powers over keys, partners and OAuth. */
+const RESERVED = new Set(['partners', 'api_keys', 'oauth', 'oauth_clients']);
+const SCOPE = /^([a-z_]+):(read|write|\*)$/;
+
+export interface OAuthClient {
+  id: string;
+  object: 'oauth_client';
+  partner_id: string;
+  environment: Environment;
+  scopes: string[];
+  seller_id: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface Partner {
+  id: string;
+  object: 'partner';
+  name: string;
+  email: string;
+  kind: repo.PartnerKind;
+  status: 'pending' | 'approved';
+  requested_scopes: string[];
+  granted_scopes: string[] | null;
+  test_seller_id: string | null;
+  live_seller_id: string | null;
+  clients: OAuthClient[];
+  created_at: string;
+  approved_at: string | null;
+}
+
+export interface IssuedCredentials {
+  client_id: string;
+  client_secret: string;
+  environment: Environment;
+  scopes: string[];
+  seller_id: string | null;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function presentClient(r: repo.ClientRow): OAuthClient {
+  return { id: r.id, object: 'oauth_client', partner_id: r.partner_id, environment: r.env, scopes: r.scopes, seller_id: r.seller_id, created_at: r.created_at.toISOString(), revoked_at: iso(r.revoked_at) };
+}
+
+function presentPartner(p: repo.PartnerRow, clients: repo.ClientRow[]): Partner {
+  return {
+    id: p.id,
+    object: 'partner',
+    name: p.name,
+    email: p.email,
+    kind: p.kind,
+    status: p.status,
+    requested_scopes: p.requested_scopes,
+    granted_scopes: p.granted_scopes,
+    test_seller_id: p.test_seller_id,
+    live_seller_id: p.live_seller_id,
+    clients: clients.map(presentClient),
+    created_at: p.created_at.toISOString(),
+    approved_at: iso(p.approved_at),
+  };
+}
+
+/** A client secret: `cs_<env>_` and 43 base64url characters (256 random bits); only its SHA-256 is stored. */
+function newSecret(env: Environment): string {
+  return `cs_${env}_${crypto.randomBytes(32).toString('base64url')}`;
+}
+
+function validScopes(scopes: readonly string[], pointer: string): string[] {
+  const unique = [...new Set(scopes)];
+  const bad = unique.filter((s) => {
+    const m = SCOPE.exec(s);
+    return !m || RESERVED.has(m[1]!);
+  });
+  if (bad.length || unique.length === 0) {
+    throw new AppError(PartnerErrors.invalidScopes, `Invalid scopes: ${bad.join(', ') || '(none)'}. Use "resource:read", "resource:write" or "resource:*"; "*" and the operator resources (${[...RESERVED].join(', ')}) cannot be requested.`, [
+      { detail: 'Invalid scope list.', pointer },
+    ]);
+  }
+  return unique;
+}
+
+/**
+ * Partners: self-serve signup (test-mode client credentials at once, and a pending sandbox seller
+ * for sellers), operator approval (live credentials, never wider than requested), client secret
+ * rotation with an overlap and revocation. Partners and clients live in the live schema: they are
+ * platform accounts, not sandbox data.
+ */
+export class PartnersService {
+  private readonly home: EnvDb;
+
+  constructor(
+    private readonly db: Database,
+    private readonly bus: InvalidationBus,
+    private readonly oauth: OAuthService,
+    private readonly sellers: SellerAccountsPort,
+    private readonly now: () => Date,
+  ) {
+    this.home = db.forEnv('live');
+  }
+
+  private ctxFor(env: Environment, ids: IdGenerator, requestId: string): ServiceContext {
+    return { env, db: this.db.forEnv(env), actor: null, requestId, now: this.now, ids };
+  }
+
+  async signup(ids: IdGenerator, requestId: string, input: { name: string; email: string; kind: repo.PartnerKind; scopes: readonly string[] }): Promise<{ partner: Partner; credentials: IssuedCredentials }> {
+    const scopes = validScopes(input.scopes, '/scopes');
+    const partnerId = ids('ptr');
+    // the sandbox seller first: if the partner's transaction then fails, a pending test seller is all that is left
+    const sellerId = input.kind === 'seller' ? (await this.sellers.createSeller(this.ctxFor('test', ids, requestId), { name: input.name, email: input.email }, partnerId)).id : null;
+    const secret = newSecret('test');
+    const now = this.now();
+    const { partner, client } = await this.home.transaction(async (tx) => {
+      const partner = await repo.insertPartner(tx, { id: partnerId, name: input.name, email: input.email, kind: input.kind, requested_scopes: scopes, test_seller_id: sellerId, created_at: now });
+      const client = await repo.insertClient(tx, { id: ids('cli'), partner_id: partnerId, env: 'test', scopes, seller_id: sellerId, created_at: now }, hashKey(secret));
+      return { partner, client };
+    });
+    return { partner: presentPartner(partner, [client]), credentials: { client_id: client.id, client_secret: secret, environment: 'test', scopes, seller_id: sellerId } };
+  }
+
+  async approve(ctx: ServiceContext, id: string, granted: readonly string[]): Promise<{ partner: Partner; credentials: IssuedCredentials }> {
+    const scopes = validScopes(granted, '/scopes');
+    const partner = await this.find(id);
+    const wider = scopes.filter((s) => !scopeCovers(partner.requested_scopes, s));
+    if (wider.length) {
+      throw new AppError(PartnerErrors.scopesWiderThanRequested, `The partner did not request ${wider.join(', ')} (requested: ${partner.requested_scopes.join(', ')}).`, [{ detail: 'Wider than requested.', pointer: '/scopes' }]);
+    }
+    if (partner.status !== 'pending') throw new AppError(PartnerErrors.partnerAlreadyApproved, `Partner ${id} is already approved.`);
+    const sellerId = partner.kind === 'seller' ? (await this.sellers.createSeller(this.ctxFor('live', ctx.ids, ctx.requestId), { name: partner.name, email: partner.email }, id)).id : null;
+    const secret = newSecret('live');
+    const now = this.now();
+    const { row, client } = await this.home.transaction(async (tx) => {
+      const locked = await repo.findPartner(tx, id, true);
+      if (locked?.status !== 'pending') throw new AppError(PartnerErrors.partnerAlreadyApproved, `Partner ${id} is already approved.`);
+      const row = await repo.approvePartner(tx, id, scopes, sellerId, now);
+      const client = await repo.insertClient(tx, { id: ctx.ids('cli'), partner_id: id, env: 'live', scopes, seller_id: sellerId, created_at: now }, hashKey(secret));
+      return { row, client };
+    });
+    return { partner: presentPartner(row, await repo.clientsOf(this.home, id)), credentials: { client_id: client.id, client_secret: secret, environment: 'live', scopes: client.scopes, seller_id: sellerId } };
+  }
+
+  private async find(id: string): Promise<repo.PartnerRow> {
+    const row = await repo.findPartner(this.home, id);
+    if (!row) throw new AppError(PartnerErrors.partnerNotFound, `No partner ${id}.`);
+    return row;
+  }
+
+  async get(id: string): Promise<Partner> {
+    return presentPartner(await this.find(id), await repo.clientsOf(this.home, id));
+  }
+
+  async list(after: string | undefined, limit: number): Promise<List<Partner>> {
+    const rows = await repo.pagePartners(this.home, after, limit + 1);
+    const clients = await repo.clientsOfMany(this.home, rows.map((p) => p.id));
+    const partners = rows.map((p) => presentPartner(p, clients.filter((c) => c.partner_id === p.id)));
+    return toList(partners, limit, (p) => p.id);
+  }
+
+  /** The client `id` as `caller` may manage it: its own partner's, or any with an operator's live `partners:write`. */
+  private async manageable(caller: Credential, id: string): Promise<repo.ClientRow> {
+    if (!caller.partnerId) operatorOnly(caller, 'partners:write');
+    const client = await repo.findClient(this.home, id);
+    if (!client || (caller.partnerId && client.partner_id !== caller.partnerId)) throw new AppError(PartnerErrors.clientNotFound, `No OAuth client ${id}.`);
+    return client;
+  }
+
+  /** A new secret; the old ones keep working for `expiresInSeconds` (0: stop at once). */
+  async rotateSecret(caller: Credential, id: string, expiresInSeconds: number): Promise<{ client: OAuthClient; client_secret: string; previous_secret_expires_at: string }> {
+    const client = await this.manageable(caller, id);
+    if (client.revoked_at) throw new AppError(PartnerErrors.clientNotFound, `OAuth client ${id} is revoked.`);
+    const secret = newSecret(client.env);
+    const now = this.now();
+    const until = new Date(now.getTime() + expiresInSeconds * 1000);
+    await this.home.transaction(async (tx) => {
+      await repo.expireSecrets(tx, id, now, until);
+      await repo.insertSecret(tx, id, hashKey(secret), now);
+    });
+    return { client: presentClient(client), client_secret: secret, previous_secret_expires_at: until.toISOString() };
+  }
+
+  /** Revokes a client: its secrets and every token already issued to it stop working at once, in every process. */
+  async revoke(caller: Credential, id: string): Promise<OAuthClient> {
+    await this.manageable(caller, id);
+    const row = await this.home.transaction(async (tx) => {
+      const r = await repo.revokeClient(tx, id, this.now());
+      if (r) await InvalidationBus.publish(tx, 'live', CLIENT_TOPIC, id);
+      return r;
+    });
+    if (!row) throw new AppError(PartnerErrors.clientNotFound, `No active OAuth client ${id}.`);
+    this.oauth.forget(id);
+    this.bus.deliver('live', CLIENT_TOPIC, id);
+    return presentClient(row);
+  }
+}
+
+/** Operator routes act on platform accounts: a live-mode credential with `scope`. */
+export function operatorOnly(caller: Credential, scope: string): void {
+  if (caller.partnerId) throw new AppError(PartnerErrors.liveModeRequired, 'Partner credentials cannot manage partners.');
+  if (caller.env !== 'live') throw new AppError(PartnerErrors.liveModeRequired, 'Partners are platform accounts: manage them with a live-mode key.');
+  if (!scopeCovers(caller.scopes, scope)) throw new AppError(Errors.insufficientScope, `This key lacks the scope ${scope}.`);
+}
