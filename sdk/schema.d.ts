@@ -2216,6 +2216,220 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List plans (operators, live mode)
+         * @description Scopes: `billing:read`
+         *
+         *     Scopes: `billing:read`
+         */
+        get: operations["getV1Plans"];
+        put?: never;
+        /**
+         * Create a plan (operators, live mode)
+         * @description Per meter: a free quota, graduated tiers (bounds count the period's total usage, the free quota included), a hard cap and a soft threshold (live mode only). Plans are immutable: a price change is a new plan.
+         *
+         *     Scopes: `billing:write`
+         */
+        post: operations["postV1Plans"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/plans/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a plan (operators, live mode)
+         * @description Scopes: `billing:read`
+         *
+         *     Scopes: `billing:read`
+         */
+        get: operations["getV1PlansById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/partners/{id}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Assign a partner's plan (operators, live mode)
+         * @description Applies at once, to the current period too. Partners without a plan are on `plan_default`.
+         *
+         *     Scopes: `billing:write`
+         */
+        put: operations["putV1PartnersByIdPlan"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage of the current period, per meter
+         * @description A partner access token: the partner's own usage in its environment. Operators (a live-mode key with `billing:read`): every partner's, or one's with `partner_id`. Test-mode usage is metered and shown, never capped nor billed.
+         *
+         *     Scopes:
+         *
+         *     Scopes:
+         */
+        get: operations["getV1Usage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/request_logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The request log
+         * @description A partner access token: the partner's own last 1,000 requests in its environment, newest first. Operators (a live-mode key with `billing:read`): every partner's, or one's with `partner_id`. Written just after each response, so the newest request may take a moment to appear.
+         *
+         *     Scopes:
+         *
+         *     Scopes:
+         */
+        get: operations["getV1RequestLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List invoices, newest period first
+         * @description Finalized invoices only; the current period's draft is `GET /v1/invoices/upcoming`. A partner access token sees its own partner's invoices; operators (a live-mode key with `billing:read`) see every partner's, or one's with `partner_id`.
+         *
+         *     Scopes:
+         *
+         *     Scopes:
+         */
+        get: operations["getV1Invoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoices/upcoming": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The current period's draft invoice
+         * @description Computed on each call from the live usage of the current period (a UTC month) so far and the partner's plan; never stored (`status: "draft"`, no id). It becomes a finalized invoice after the period ends. Operators name the partner with `partner_id`.
+         *
+         *     Scopes:
+         *
+         *     Scopes:
+         */
+        get: operations["getV1InvoicesUpcoming"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve an invoice with its lines per meter and tier
+         * @description Amounts in minor units of the invoice's currency. Another partner's invoice is 404.
+         *
+         *     Scopes:
+         *
+         *     Scopes:
+         */
+        get: operations["getV1InvoicesById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/invoices/finalize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finalize closed periods now (operators)
+         * @description What the hourly `billing.finalize_invoices` job does: for every partner with live-mode usage in a period that has ended (a few minutes of grace after midnight UTC), writes its invoice once and emits `invoice.finalized`. Idempotent: a second or concurrent run creates nothing. `period` (YYYY-MM) limits it to one closed period. Test-mode usage is never billed.
+         *
+         *     Scopes: `billing:write`
+         */
+        post: operations["postV1InvoicesFinalize"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3267,6 +3481,238 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        Plan: {
+            id: string;
+            /** @enum {string} */
+            object: "plan";
+            name: string;
+            /** @description ISO 4217 code, upper case. */
+            currency: string;
+            meters: {
+                api_calls: {
+                    /** @description Units per period at no charge. */
+                    free_quota: number;
+                    /** @description Graduated prices: each unit is priced by the tier it falls in. */
+                    tiers: {
+                        /** @description The last unit of the period's total usage (free quota included) this tier prices; null: open, the last tier. */
+                        up_to: number | null;
+                        /** @description Minor units per unit. */
+                        unit_amount: number;
+                        /** @description Minor units per unit as a decimal string (at most 12 decimals), for prices below one minor unit ("0.1"): wins over unit_amount. */
+                        unit_amount_decimal?: string | null;
+                    }[];
+                    /** @description Live-mode units per period; a call beyond it gets 429 quota_exceeded. null: none. */
+                    hard_cap: number | null;
+                    /** @description Live-mode units per period at which usage.threshold_reached is emitted, once per period. null: none. */
+                    soft_threshold: number | null;
+                };
+                recommendation_calls: {
+                    /** @description Units per period at no charge. */
+                    free_quota: number;
+                    /** @description Graduated prices: each unit is priced by the tier it falls in. */
+                    tiers: {
+                        /** @description The last unit of the period's total usage (free quota included) this tier prices; null: open, the last tier. */
+                        up_to: number | null;
+                        /** @description Minor units per unit. */
+                        unit_amount: number;
+                        /** @description Minor units per unit as a decimal string (at most 12 decimals), for prices below one minor unit ("0.1"): wins over unit_amount. */
+                        unit_amount_decimal?: string | null;
+                    }[];
+                    /** @description Live-mode units per period; a call beyond it gets 429 quota_exceeded. null: none. */
+                    hard_cap: number | null;
+                    /** @description Live-mode units per period at which usage.threshold_reached is emitted, once per period. null: none. */
+                    soft_threshold: number | null;
+                };
+                checkout_calls: {
+                    /** @description Units per period at no charge. */
+                    free_quota: number;
+                    /** @description Graduated prices: each unit is priced by the tier it falls in. */
+                    tiers: {
+                        /** @description The last unit of the period's total usage (free quota included) this tier prices; null: open, the last tier. */
+                        up_to: number | null;
+                        /** @description Minor units per unit. */
+                        unit_amount: number;
+                        /** @description Minor units per unit as a decimal string (at most 12 decimals), for prices below one minor unit ("0.1"): wins over unit_amount. */
+                        unit_amount_decimal?: string | null;
+                    }[];
+                    /** @description Live-mode units per period; a call beyond it gets 429 quota_exceeded. null: none. */
+                    hard_cap: number | null;
+                    /** @description Live-mode units per period at which usage.threshold_reached is emitted, once per period. null: none. */
+                    soft_threshold: number | null;
+                };
+            };
+            /** @description The plan of partners with none assigned. */
+            default: boolean;
+            /** Format: date-time */
+            created_at: string;
+        };
+        PartnerPlan: {
+            /** @enum {string} */
+            object: "partner_plan";
+            partner_id: string;
+            plan_id: string;
+            /** Format: date-time */
+            assigned_at: string;
+        };
+        Usage: {
+            /** @enum {string} */
+            object: "usage";
+            partner_id: string;
+            /**
+             * @description Test-mode usage is metered and shown, never capped nor billed.
+             * @enum {string}
+             */
+            environment: "live" | "test";
+            plan_id: string;
+            /** @description The UTC calendar month. */
+            period: string;
+            /** Format: date-time */
+            period_start: string;
+            /** Format: date-time */
+            period_end: string;
+            meters: {
+                api_calls: {
+                    /** @description Units counted this period. */
+                    quantity: number;
+                    free_quota: number;
+                    /** @description Free units left this period. */
+                    free_remaining: number;
+                    /** @description Live mode only; null in test mode, which is never capped. */
+                    hard_cap: number | null;
+                    /** @description Live mode only; null in test mode. */
+                    soft_threshold: number | null;
+                    /** @description Calls left before the hard cap; null without one. */
+                    cap_remaining: number | null;
+                };
+                recommendation_calls: {
+                    /** @description Units counted this period. */
+                    quantity: number;
+                    free_quota: number;
+                    /** @description Free units left this period. */
+                    free_remaining: number;
+                    /** @description Live mode only; null in test mode, which is never capped. */
+                    hard_cap: number | null;
+                    /** @description Live mode only; null in test mode. */
+                    soft_threshold: number | null;
+                    /** @description Calls left before the hard cap; null without one. */
+                    cap_remaining: number | null;
+                };
+                checkout_calls: {
+                    /** @description Units counted this period. */
+                    quantity: number;
+                    free_quota: number;
+                    /** @description Free units left this period. */
+                    free_remaining: number;
+                    /** @description Live mode only; null in test mode, which is never capped. */
+                    hard_cap: number | null;
+                    /** @description Live mode only; null in test mode. */
+                    soft_threshold: number | null;
+                    /** @description Calls left before the hard cap; null without one. */
+                    cap_remaining: number | null;
+                };
+            };
+        };
+        RequestLog: {
+            /** @description The request id (X-Request-Id). */
+            id: string;
+            /** @enum {string} */
+            object: "request_log";
+            partner_id: string;
+            /** @enum {string} */
+            environment: "live" | "test";
+            client_id: string;
+            method: string;
+            /** @description The route template, `/v1/carts/:id/checkout`. */
+            route: string;
+            status: number;
+            latency_ms: number;
+            idempotency_key: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        InvoiceLine: {
+            /** @enum {string} */
+            meter: "api_calls" | "recommendation_calls" | "checkout_calls";
+            /** @description 0: the plan's free quota; 1…n: the plan's tiers, in order. */
+            tier: number;
+            /** @description The first unit of the period's usage this line prices (1-based). */
+            first_unit: number;
+            /** @description The last unit this line prices (inclusive). */
+            last_unit: number;
+            quantity: number;
+            /** @description Minor units per unit; null when the price has a fraction of a minor unit (see unit_amount_decimal). */
+            unit_amount: number | null;
+            /** @description The exact unit price in minor units, as a decimal string. */
+            unit_amount_decimal: string;
+            /** @description quantity × unit price in minor units, rounded half up once per line. */
+            amount: number;
+        };
+        Invoice: {
+            id: string;
+            /** @enum {string} */
+            object: "invoice";
+            partner_id: string;
+            /** @description The billing period: a UTC calendar month, YYYY-MM. */
+            period: string;
+            /** Format: date-time */
+            period_start: string;
+            /**
+             * Format: date-time
+             * @description The period's end (exclusive): the next month's first instant.
+             */
+            period_end: string;
+            plan_id: string | null;
+            /** @description ISO 4217 code, upper case. */
+            currency: string;
+            /** @description Per meter (api_calls, recommendation_calls, checkout_calls), then per tier; meters without usage have no line. */
+            lines: components["schemas"]["InvoiceLine"][];
+            subtotal: number;
+            /** @description Equals subtotal: invoices carry no tax or discounts yet. */
+            total: number;
+            /** @enum {string} */
+            status: "finalized";
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            finalized_at: string;
+        };
+        UpcomingInvoice: {
+            /** @enum {string} */
+            object: "invoice";
+            partner_id: string;
+            /** @description The billing period: a UTC calendar month, YYYY-MM. */
+            period: string;
+            /** Format: date-time */
+            period_start: string;
+            /**
+             * Format: date-time
+             * @description The period's end (exclusive): the next month's first instant.
+             */
+            period_end: string;
+            plan_id: string | null;
+            /** @description ISO 4217 code, upper case. */
+            currency: string;
+            /** @description Per meter (api_calls, recommendation_calls, checkout_calls), then per tier; meters without usage have no line. */
+            lines: components["schemas"]["InvoiceLine"][];
+            subtotal: number;
+            /** @description Equals subtotal: invoices carry no tax or discounts yet. */
+            total: number;
+            /** @enum {string} */
+            status: "draft";
+            /**
+             * Format: date-time
+             * @description When it was computed from the usage so far.
+             */
+            as_of: string;
+        };
+        InvoiceFinalization: {
+            /** @enum {string} */
+            object: "invoice_finalization";
+            /** @description The oldest period still open: every period before it has been finalized. */
+            open_period: string;
+            /** @description The invoices this run created; empty when every closed period was already finalized. */
+            invoices: components["schemas"]["Invoice"][];
+        };
     };
     responses: never;
     parameters: never;
@@ -3689,9 +4135,9 @@ export interface operations {
     };
     getV1ApiKeys: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Page size, 1–100. */
-                limit: number;
+                limit?: number;
                 /** @description Cursor: the `next_cursor` of the previous page. */
                 starting_after?: string;
             };
@@ -4261,9 +4707,9 @@ export interface operations {
     };
     getV1Partners: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Page size, 1–100. */
-                limit: number;
+                limit?: number;
                 /** @description Cursor: the `next_cursor` of the previous page. */
                 starting_after?: string;
             };
@@ -5637,7 +6083,7 @@ export interface operations {
     };
     getV1ProductsSearch: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Full text over title, brand and description; tolerates typos in the title. */
                 q?: string;
                 /** @description A category id; includes its descendants. */
@@ -5647,7 +6093,7 @@ export interface operations {
                 /** @description Marketplace seller ids, comma-separated (any of them). */
                 seller_id?: string;
                 /** @description Currency of the price filter, sort and facet. */
-                currency: string;
+                currency?: string;
                 /** @description Lowest variant price at least this, minor units. */
                 price_min?: number;
                 /** @description Lowest variant price at most this, minor units. */
@@ -5659,7 +6105,7 @@ export interface operations {
                 /** @description Secret keys only; publishable keys always see published products. */
                 status?: "draft" | "published" | "archived" | "rejected";
                 /** @description Page size, 1–100. */
-                limit: number;
+                limit?: number;
                 /** @description Cursor: the `next_cursor` of the previous page. */
                 starting_after?: string;
                 /** @description Comma-separated fields to return; dotted paths reach nested fields, e.g. `id,title,variants.sku`. */
@@ -6227,9 +6673,9 @@ export interface operations {
     };
     getV1Products: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Page size, 1–100. */
-                limit: number;
+                limit?: number;
                 /** @description Cursor: the `next_cursor` of the previous page. */
                 starting_after?: string;
                 /** @description Comma-separated fields to return; dotted paths reach nested fields, e.g. `id,title,variants.sku`. */
@@ -7110,9 +7556,9 @@ export interface operations {
     };
     getV1Categories: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Page size, 1–100. */
-                limit: number;
+                limit?: number;
                 /** @description Cursor: the `next_cursor` of the previous page. */
                 starting_after?: string;
                 /** @description Comma-separated fields to return; dotted paths reach nested fields, e.g. `id,title,variants.sku`. */
@@ -7812,9 +8258,9 @@ export interface operations {
     };
     getV1Regions: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Page size, 1–100. */
-                limit: number;
+                limit?: number;
                 /** @description Cursor: the `next_cursor` of the previous page. */
                 starting_after?: string;
             };
@@ -9253,9 +9699,9 @@ export interface operations {
     };
     getV1Promotions: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Page size, 1–100. */
-                limit: number;
+                limit?: number;
                 /** @description Cursor: the `next_cursor` of the previous page. */
                 starting_after?: string;
                 status?: "active" | "inactive";
@@ -10118,9 +10564,9 @@ export interface operations {
     };
     getV1StockLocations: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Page size, 1–100. */
-                limit: number;
+                limit?: number;
                 /** @description Cursor: the `next_cursor` of the previous page. */
                 starting_after?: string;
                 /** @description Only active (true) or inactive (false) locations. */
@@ -10685,9 +11131,9 @@ export interface operations {
     };
     getV1StockLocationsByIdLevels: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Page size, 1–100. */
-                limit: number;
+                limit?: number;
                 /** @description Cursor: the `next_cursor` of the previous page. */
                 starting_after?: string;
             };
@@ -11528,9 +11974,9 @@ export interface operations {
     };
     getV1StockAdjustments: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Page size, 1–100. */
-                limit: number;
+                limit?: number;
                 /** @description Cursor: the `next_cursor` of the previous page. */
                 starting_after?: string;
                 sku?: string;
@@ -11670,9 +12116,9 @@ export interface operations {
     };
     getV1Reservations: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Page size, 1–100. */
-                limit: number;
+                limit?: number;
                 /** @description Cursor: the `next_cursor` of the previous page. */
                 starting_after?: string;
                 reference?: string;
@@ -12201,9 +12647,9 @@ export interface operations {
     };
     getV1Payments: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Page size, 1–100. */
-                limit: number;
+                limit?: number;
                 /** @description Cursor: the `next_cursor` of the previous page. */
                 starting_after?: string;
                 cart_id?: string;
@@ -13530,9 +13976,9 @@ export interface operations {
     };
     getV1Orders: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Page size, 1–100. */
-                limit: number;
+                limit?: number;
                 /** @description Cursor: the `next_cursor` of the previous page. */
                 starting_after?: string;
                 status?: "pending" | "paid" | "partially_fulfilled" | "fulfilled" | "completed" | "canceled" | "refunded";
@@ -16623,9 +17069,9 @@ export interface operations {
     };
     getV1WebhookEndpoints: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Page size, 1–100. */
-                limit: number;
+                limit?: number;
                 /** @description Cursor: the `next_cursor` of the previous page. */
                 starting_after?: string;
             };
@@ -17457,9 +17903,9 @@ export interface operations {
     };
     getV1WebhookEndpointsByIdDeliveries: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Page size, 1–100. */
-                limit: number;
+                limit?: number;
                 /** @description Cursor: the `next_cursor` of the previous page. */
                 starting_after?: string;
                 status?: "pending" | "succeeded" | "failed";
@@ -17748,9 +18194,9 @@ export interface operations {
     };
     getV1Events: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Page size, 1–100. */
-                limit: number;
+                limit?: number;
                 /** @description Cursor: the `next_cursor` of the previous page. */
                 starting_after?: string;
                 /** @description Event types (exact or `prefix.*`); repeat to match any. */
@@ -18162,9 +18608,9 @@ export interface operations {
     };
     getV1SellerOrders: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Page size, 1–100. */
-                limit: number;
+                limit?: number;
                 /** @description Cursor: the `next_cursor` of the previous page. */
                 starting_after?: string;
                 order_id?: string;
@@ -18435,9 +18881,9 @@ export interface operations {
     };
     getV1Sellers: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Page size, 1–100. */
-                limit: number;
+                limit?: number;
                 /** @description Cursor: the `next_cursor` of the previous page. */
                 starting_after?: string;
                 status?: "pending" | "active" | "suspended";
@@ -19853,9 +20299,9 @@ export interface operations {
     };
     getV1Settlements: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Page size, 1–100. */
-                limit: number;
+                limit?: number;
                 /** @description Cursor: the `next_cursor` of the previous page. */
                 starting_after?: string;
             };
@@ -20251,9 +20697,9 @@ export interface operations {
     };
     getV1Payouts: {
         parameters: {
-            query: {
+            query?: {
                 /** @description Page size, 1–100. */
-                limit: number;
+                limit?: number;
                 /** @description Cursor: the `next_cursor` of the previous page. */
                 starting_after?: string;
                 seller_id?: string;
@@ -20674,6 +21120,1421 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Chargeback"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getV1Plans: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description Cursor: the `next_cursor` of the previous page. */
+                starting_after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["Plan"][];
+                        has_more: boolean;
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postV1Plans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @description ISO 4217 code, upper case. */
+                    currency: string;
+                    meters: {
+                        api_calls: {
+                            /** @description Units per period at no charge. */
+                            free_quota: number;
+                            /** @description Graduated prices: each unit is priced by the tier it falls in. */
+                            tiers: {
+                                /** @description The last unit of the period's total usage (free quota included) this tier prices; null: open, the last tier. */
+                                up_to: number | null;
+                                /** @description Minor units per unit. */
+                                unit_amount: number;
+                                /** @description Minor units per unit as a decimal string (at most 12 decimals), for prices below one minor unit ("0.1"): wins over unit_amount. */
+                                unit_amount_decimal?: string | null;
+                            }[];
+                            /** @description Live-mode units per period; a call beyond it gets 429 quota_exceeded. null: none. */
+                            hard_cap: number | null;
+                            /** @description Live-mode units per period at which usage.threshold_reached is emitted, once per period. null: none. */
+                            soft_threshold: number | null;
+                        };
+                        recommendation_calls: {
+                            /** @description Units per period at no charge. */
+                            free_quota: number;
+                            /** @description Graduated prices: each unit is priced by the tier it falls in. */
+                            tiers: {
+                                /** @description The last unit of the period's total usage (free quota included) this tier prices; null: open, the last tier. */
+                                up_to: number | null;
+                                /** @description Minor units per unit. */
+                                unit_amount: number;
+                                /** @description Minor units per unit as a decimal string (at most 12 decimals), for prices below one minor unit ("0.1"): wins over unit_amount. */
+                                unit_amount_decimal?: string | null;
+                            }[];
+                            /** @description Live-mode units per period; a call beyond it gets 429 quota_exceeded. null: none. */
+                            hard_cap: number | null;
+                            /** @description Live-mode units per period at which usage.threshold_reached is emitted, once per period. null: none. */
+                            soft_threshold: number | null;
+                        };
+                        checkout_calls: {
+                            /** @description Units per period at no charge. */
+                            free_quota: number;
+                            /** @description Graduated prices: each unit is priced by the tier it falls in. */
+                            tiers: {
+                                /** @description The last unit of the period's total usage (free quota included) this tier prices; null: open, the last tier. */
+                                up_to: number | null;
+                                /** @description Minor units per unit. */
+                                unit_amount: number;
+                                /** @description Minor units per unit as a decimal string (at most 12 decimals), for prices below one minor unit ("0.1"): wins over unit_amount. */
+                                unit_amount_decimal?: string | null;
+                            }[];
+                            /** @description Live-mode units per period; a call beyond it gets 429 quota_exceeded. null: none. */
+                            hard_cap: number | null;
+                            /** @description Live-mode units per period at which usage.threshold_reached is emitted, once per period. null: none. */
+                            soft_threshold: number | null;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getV1PlansById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putV1PartnersByIdPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    plan_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerPlan"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getV1Usage: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description Cursor: the `next_cursor` of the previous page. */
+                starting_after?: string;
+                /** @description Operators: one partner. A partner sees only its own usage. */
+                partner_id?: string;
+                /** @description Operators: one environment (default both). A partner sees its credential's. */
+                environment?: "live" | "test";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["Usage"][];
+                        has_more: boolean;
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getV1RequestLogs: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description Cursor: the `next_cursor` of the previous page. */
+                starting_after?: string;
+                /** @description Operators: one partner. */
+                partner_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["RequestLog"][];
+                        has_more: boolean;
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getV1Invoices: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–100. */
+                limit?: number;
+                /** @description Cursor: the `next_cursor` of the previous page. */
+                starting_after?: string;
+                /** @description Operators: one partner's invoices. Ignored for partners, who see only their own. */
+                partner_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["Invoice"][];
+                        has_more: boolean;
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getV1InvoicesUpcoming: {
+        parameters: {
+            query?: {
+                /** @description Operators: one partner's invoices. Ignored for partners, who see only their own. */
+                partner_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UpcomingInvoice"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getV1InvoicesById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postV1InvoicesFinalize: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A closed UTC month, YYYY-MM; default: every closed month not yet finalized. */
+                    period?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceFinalization"];
                 };
             };
             /** @description RFC 9457 problem details */

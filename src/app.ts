@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import { apiGuide } from './docs/guide.js';
 import { MIGRATIONS } from './migrations.js';
 import { createModules } from './composition.js';
 import { openProcessorDirectory, type ProcessorDirectory } from './modules/payments/index.js';
@@ -74,6 +75,7 @@ export async function buildApp(deps: AppDeps) {
     resolveCredential: (token) => developers.authenticate(token),
     rateLimiter,
     idempotency,
+    metering: modules.billing.metering,
   });
   app.addHook('onClose', () => rateLimiter.close());
   if (!deps.processors) app.addHook('onClose', () => processors.close());
@@ -89,10 +91,7 @@ export async function buildApp(deps: AppDeps) {
       info: {
         title: 'Tessera API',
         version: LATEST_VERSION,
-        description:
-          'API-first commerce. Authenticate with `Authorization: Bearer <key>`; the key\'s environment (live or test) selects the data. ' +
-          'Errors are RFC 9457 problems (see `/problems`). POSTs accept `Idempotency-Key` (retained 24 h by default).\n\n' +
-          `**Versioning.** This document describes version ${LATEST_VERSION}. ${VERSIONING_POLICY} Versions, their changes and sunsets: \`/versions\`.`,
+        description: apiGuide(config), // the guide at the top of /docs: src/docs/guide.md
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
       servers: [{ url: '/', description: 'The server that serves this document' }],

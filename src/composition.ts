@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { TSchema } from '@sinclair/typebox';
+import { createBillingModule } from './modules/billing/index.js';
 import { createCartsModule, type CustomersPort } from './modules/carts/index.js';
 import { createCatalogModule } from './modules/catalog/index.js';
 import { createCheckoutModule } from './modules/checkout/index.js';
@@ -130,11 +131,21 @@ export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) 
       },
     },
   });
+  // plans, usage metering of partner calls and the request log (#6); a partner's existence is the developers module's to say
+  const billing = createBillingModule(deps, {
+    partners: {
+      exists: (id) =>
+        developers.partners.get(id).then(
+          () => true,
+          (err: unknown) => (err instanceof AppError && err.spec.code === 'partner_not_found' ? false : Promise.reject(err instanceof Error ? err : new Error(String(err)))),
+        ),
+    },
+  });
   const { natsUrl, natsStream } = deps.config.events;
   const nats = natsUrl ? new NatsSink({ ...deps, pollMs: deps.config.events.pollMs }, natsUrl, natsStream) : undefined;
   if (nats) dispatcher.subscribe('nats', nats.subscriber);
 
-  const all = { developers, catalog, pricing, promotions, inventory, payments, customers, orders, carts, checkout, fulfillment, webhooks, marketplace };
+  const all = { developers, catalog, pricing, promotions, inventory, payments, customers, orders, carts, checkout, fulfillment, webhooks, marketplace, billing };
   const schemas: TSchema[] = Object.values(all).flatMap((m) => m.schemas as readonly TSchema[]);
   const routes: FastifyPluginAsyncTypebox[] = Object.values(all).map((m) => m.routes);
   return { ...all, dispatcher, nats, schemas, routes };

@@ -36,6 +36,10 @@ export function scheduleJobs(scheduler: Scheduler, deps: { db: Database; ids: Id
       return { run: run.id, period: run.period, created, payouts: run.payouts.length, findings: run.findings.length };
     }),
   );
+  // partners' invoices of every closed month (live usage only), once each: a second run writes nothing
+  scheduler.every('billing.finalize_invoices', 60 * 60_000, () => modules.billing.invoices.finalizeDue());
+  // usage events only dedupe retries: kept as long as the idempotency keys they mirror (the counters keep the totals)
+  scheduler.every('billing.prune_usage_events', 60 * 60_000, () => modules.billing.usage.pruneEvents(deps.idempotency.retentionHours));
   scheduler.every('carts.mark_abandoned', 5 * 60_000, () => perEnv(db, ids, (ctx) => modules.carts.abandonment.markAbandoned(ctx)));
   scheduler.every('carts.purge_expired', 60 * 60_000, () => perEnv(db, ids, (ctx) => modules.carts.carts.purgeExpired(ctx)));
   scheduler.every('events.purge', 60 * 60_000, () =>

@@ -13,6 +13,7 @@ import { promotionsMigrations } from './modules/promotions/index.js';
 import { webhooksMigrations } from './modules/webhooks/index.js';
 import { fulfillmentMigrations } from './modules/fulfillment/index.js';
 import { marketplaceMigrations } from './modules/marketplace/index.js';
+import { billingMigrations } from './modules/billing/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -33,4 +34,5 @@ export const MIGRATIONS: readonly MigrationSource[] = [
   fulfillmentMigrations,
   marketplaceMigrations,
   webhooksMigrations,
+  billingMigrations,
 ];

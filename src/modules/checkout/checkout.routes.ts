@@ -32,7 +32,7 @@ export function checkoutRoutes(deps: ModuleDeps, checkout: CheckoutService): Fas
     app.post(
       '/v1/carts/:id/checkout',
       {
-        config: { auth: { scopes: ['checkout:write'] }, idempotency: 'required' },
+        config: { auth: { scopes: ['checkout:write'] }, idempotency: 'required', meter: 'checkout_calls' },
         schema: {
           tags,
           summary: 'Check out a cart',

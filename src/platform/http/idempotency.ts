@@ -51,7 +51,7 @@ function fingerprint(request: FastifyRequest): string {
 export class Idempotency {
   constructor(
     private readonly db: Database,
-    private readonly retentionHours: number,
+    readonly retentionHours: number,
   ) {}
 
   /** preHandler: claims the key or answers from the store. Returns true when it answered. */

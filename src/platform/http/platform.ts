@@ -10,7 +10,8 @@ import { applyCacheHeaders, cacheControl, finishCacheable } from './caching.js';
 import type { RequestContext, RouteAuth } from './context.js';
 import { AppError, Errors, toProblem } from './errors.js';
 import { parseFields, selectInBody } from './fields.js';
-import type { Idempotency } from './idempotency.js';
+import { parseIdempotencyKey, type Idempotency } from './idempotency.js';
+import type { Metering } from './metering.js';
 import { RateLimiter } from './ratelimit.js';
 import { fieldErrors } from './validation.js';
 import { simulateFailure } from './simulate.js';
@@ -28,6 +29,8 @@ export interface PlatformDeps {
   resolveCredential: CredentialResolver;
   rateLimiter: RateLimiter;
   idempotency: Idempotency;
+  /** Usage metering and the request log of partner calls (the billing module); none: nothing is metered. */
+  metering?: Metering;
 }
 
 /** The statuses every route may answer with a problem, besides its own successes. */
@@ -130,6 +133,13 @@ export function installPlatform(app: FastifyInstance, deps: PlatformDeps): Route
       schema.description = `${schema.description ?? ''}\n\nScopes: ${auth.scopes.map((s) => `\`${s}\``).join(', ')}`.trim();
     } else if (auth && 'public' in auth) schema.security ??= []; // needs no credential (unless the route names its own scheme: HTTP Basic at /oauth/token)
     schema.operationId ??= operationId(String([options.method].flat()[0]), options.url);
+    // a query parameter with a default is optional to the caller (Ajv fills the default in), and
+    // the document says so: `?limit=` need not be sent
+    const query = schema.querystring as { properties?: Record<string, { default?: unknown }>; required?: string[] } | undefined;
+    if (query?.required && query.properties) {
+      const withDefault = new Set(Object.entries(query.properties).flatMap(([name, p]) => (p.default !== undefined ? [name] : [])));
+      if (withDefault.size) schema.querystring = { ...query, required: query.required.filter((name) => !withDefault.has(name)) };
+    }
   });
 
   /** Sets the version serving the request, with its header and any deprecation headers. */
@@ -154,7 +164,7 @@ export function installPlatform(app: FastifyInstance, deps: PlatformDeps): Route
       serveVersion(request, reply, requested ?? LATEST_VERSION); // an unknown version's 400 is the current version's
     }
     if (request.is404) return;
-    const routeConfig = request.routeOptions.config as { auth?: RouteAuth; rateLimit?: boolean };
+    const routeConfig = request.routeOptions.config as { auth?: RouteAuth; rateLimit?: boolean; meter?: string };
     if (!routeConfig.auth) throw new Error(`route ${routeTemplate(request)} declares no auth`); // fail closed
     try {
       await authorize(request, routeConfig.auth, deps.resolveCredential);
@@ -166,10 +176,27 @@ export function installPlatform(app: FastifyInstance, deps: PlatformDeps): Route
       }
     }
     await simulateFailure(request, config.simulateTimeoutMs);
-    if (routeConfig.rateLimit === false) return;
-    const decision = await deps.rateLimiter.consume(request.ctx.credential?.id ?? `ip:${request.ip}`);
-    void reply.headers(decision.headers);
-    if (!decision.allowed) throw RateLimiter.refusal(decision);
+    if (routeConfig.rateLimit !== false) {
+      const decision = await deps.rateLimiter.consume(request.ctx.credential?.id ?? `ip:${request.ip}`);
+      void reply.headers(decision.headers);
+      if (!decision.allowed) throw RateLimiter.refusal(decision);
+    }
+    await meter(request, routeConfig.meter);
+  }
+
+  /** Counts a partner's call before its handler runs (one statement; it may refuse the call at a hard cap). */
+  async function meter(request: FastifyRequest, routeMeter: string | undefined): Promise<void> {
+    const credential = request.ctx.credential;
+    if (!deps.metering || !credential?.partnerId) return;
+    let idempotencyKey: string | null = null;
+    if (request.method === 'POST') {
+      try {
+        idempotencyKey = parseIdempotencyKey(request.headers['idempotency-key']);
+      } catch {
+        idempotencyKey = null; // the idempotency step answers 400 for it; the call still counts
+      }
+    }
+    await deps.metering.meter({ credential: { ...credential, partnerId: credential.partnerId }, method: request.method, route: routeTemplate(request), meter: routeMeter, idempotencyKey, requestId: request.id });
   }
 
   // One hook, callback style: the rest of the request runs inside the trace's context, and a
@@ -210,6 +237,11 @@ export function installPlatform(app: FastifyInstance, deps: PlatformDeps): Route
     const seconds = ctx ? Number(process.hrtime.bigint() - ctx.startedAt) / 1e9 : 0;
     metrics.observeRequest(request.method, route, status, seconds);
     if (ctx) endRequestTrace(ctx.trace, request.method, route, status);
+    const partnerId = ctx?.credential?.partnerId;
+    if (deps.metering && ctx?.credential && partnerId) {
+      const idempotencyKey = ctx.idempotencyKey ?? (request.method === 'POST' && typeof request.headers['idempotency-key'] === 'string' ? request.headers['idempotency-key'].slice(0, 255) : null);
+      deps.metering.log({ credential: { ...ctx.credential, partnerId }, method: request.method, route, status, latencyMs: Math.round(seconds * 1e6) / 1e3, requestId: request.id, idempotencyKey, at: new Date() });
+    }
     requestLogger.info(
       {
         request_id: request.id,
