@@ -81,6 +81,8 @@ export async function buildApp(deps: AppDeps) {
   if (!deps.processors) app.addHook('onClose', () => processors.close());
   app.addHook('onClose', () => modules.carts.latency.stop());
   app.addHook('onClose', async () => modules.nats?.close());
+  // exposures still queued are written before the database closes (#7)
+  app.addHook('onClose', () => modules.experiments.exposures.flush());
 
   app.addSchema(Problem);
   for (const schema of modules.schemas) app.addSchema(schema);

@@ -6,9 +6,15 @@ import { ENVIRONMENTS, type Environment } from './platform/db/database.js';
 import { InvalidationBus } from './platform/db/invalidation.js';
 import { ulidIds } from './platform/crypto/ids.js';
 import type { KeyType } from './platform/crypto/keys.js';
-import { openRuntime } from './runtime.js';
+import { openRuntime, type Runtime } from './runtime.js';
+import { catalogCategories } from './composition.js';
+import { createCatalogModule } from './modules/catalog/index.js';
+import { createModelsService, evaluateCommand } from './modules/personalization/index.js';
+import { jobContext, type ModuleDeps } from './platform/http/module.js';
+import { createLogger } from './platform/observability/logger.js';
+import { Metrics } from './platform/observability/metrics.js';
 
-type Values = { products?: string; env?: string; type?: string; scopes?: string; name?: string };
+type Values = { products?: string; env?: string; type?: string; scopes?: string; name?: string; build?: boolean };
 
 function envOf(value: string | undefined): Environment {
   const env = value ?? 'test';
@@ -16,7 +22,18 @@ function envOf(value: string | undefined): Environment {
   return env as Environment;
 }
 
-/** `migrate`, `seed` and `keys`: one-shot commands against the same database `serve` uses. */
+/**
+ * `recommendations evaluate`: the offline metrics of the newest recommendation model of `env`;
+ * builds one (not activated) when there is none, or with `--build`.
+ */
+async function evaluateRecommendations(config: Config, runtime: Runtime, env: Environment, build: boolean): Promise<void> {
+  const deps: ModuleDeps = { config, db: runtime.db, bus: new InvalidationBus(runtime.url), ids: ulidIds(), now: () => new Date(), metrics: new Metrics(), logger: createLogger('warn') };
+  const catalog = createCatalogModule(deps, { sellers: { isSuspended: async () => false } });
+  const models = createModelsService(deps, { catalog: catalogCategories(catalog) });
+  await evaluateCommand(jobContext(deps, env), models, { build }, (line) => console.log(line));
+}
+
+/** `migrate`, `seed`, `keys` and `recommendations`: one-shot commands against the same database `serve` uses. */
 export async function runCommand(config: Config, command: string, sub: string | undefined, values: Values): Promise<void> {
   const runtime = await openRuntime(config);
   try {
@@ -30,6 +47,11 @@ export async function runCommand(config: Config, command: string, sub: string | 
       const env = envOf(values.env);
       const result = await runtime.db.forEnv(env).transaction((tx) => seedDemoStore(tx, { products }));
       console.log(`Seeded ${env} mode: ${result.products} products, ${result.variants} variants, ${result.categories} categories.`);
+      return;
+    }
+    if (command === 'recommendations') {
+      if (sub !== 'evaluate') throw new ConfigError('Usage: tessera recommendations evaluate [--env test|live] [--build]');
+      await evaluateRecommendations(config, runtime, envOf(values.env), values.build === true);
       return;
     }
     const keys = new KeysService(runtime.db, new InvalidationBus(runtime.url));

@@ -6,11 +6,13 @@ import { createCatalogModule } from './modules/catalog/index.js';
 import { createCheckoutModule } from './modules/checkout/index.js';
 import { createCustomersModule } from './modules/customers/index.js';
 import { createDevelopersModule, CreatedApiKeySchema } from './modules/developers/index.js';
+import { createExperimentsModule, subjectOf, type ExperimentsService } from './modules/experiments/index.js';
 import { createFulfillmentModule } from './modules/fulfillment/index.js';
 import { createMarketplaceModule } from './modules/marketplace/index.js';
 import { createInventoryModule } from './modules/inventory/index.js';
 import { createOrdersModule, OrderErrors } from './modules/orders/index.js';
 import { createPaymentsModule, type ProcessorDirectory } from './modules/payments/index.js';
+import { createPersonalizationModule, type CatalogCategoriesPort, type RecommendableProduct, type RecommendationsPorts } from './modules/personalization/index.js';
 import { createPricingModule } from './modules/pricing/index.js';
 import { createPromotionsModule } from './modules/promotions/index.js';
 import { createWebhooksModule } from './modules/webhooks/index.js';
@@ -67,6 +69,8 @@ export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) 
     },
   };
   const carts = createCartsModule(deps, pricing.regions, promotions.service, profiles);
+  // flags and A/B experiments (#7); an order's events carry its subject's assignments
+  const experiments = createExperimentsModule(deps, dispatcher);
 
   const checkout = createCheckoutModule(deps, {
     carts: carts.carts,
@@ -75,6 +79,13 @@ export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) 
     inventory: inventory.service,
     orders: orders.orders,
     promotions: promotions.service,
+    experiments: {
+      // the order's subject: its customer id, else the cart's metadata.anonymous_id
+      assignments: async (ctx, tx, cart) => {
+        const subject = subjectOf(cart);
+        return subject ? experiments.experiments.assignments(ctx.env, tx, subject) : {};
+      },
+    },
     payments: {
       authorize: async (ctx, input) => {
         // automatic capture is a sale: authorised and captured in one processor call
@@ -141,14 +152,65 @@ export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) 
         ),
     },
   });
+  // signals and recommendation models (#7); purchases come from order.created
+  const personalization = createPersonalizationModule(deps, dispatcher, { catalog: catalogCategories(catalog), recommendations: recommendationPorts(catalog, inventory, carts, experiments.experiments) });
   const { natsUrl, natsStream } = deps.config.events;
   const nats = natsUrl ? new NatsSink({ ...deps, pollMs: deps.config.events.pollMs }, natsUrl, natsStream) : undefined;
   if (nats) dispatcher.subscribe('nats', nats.subscriber);
 
-  const all = { developers, catalog, pricing, promotions, inventory, payments, customers, orders, carts, checkout, fulfillment, webhooks, marketplace, billing };
+  const all = { developers, catalog, pricing, promotions, inventory, payments, customers, orders, carts, checkout, fulfillment, webhooks, marketplace, billing, experiments, personalization };
   const schemas: TSchema[] = Object.values(all).flatMap((m) => m.schemas as readonly TSchema[]);
   const routes: FastifyPluginAsyncTypebox[] = Object.values(all).map((m) => m.routes);
   return { ...all, dispatcher, nats, schemas, routes };
+}
+
+/** Product → category ids from the catalog, 500 products a query (the model build's port; the CLI uses it too). */
+export function catalogCategories(catalog: Pick<ReturnType<typeof createCatalogModule>, 'products'>): CatalogCategoriesPort {
+  return {
+    categoriesOf: async (ctx, ids) => {
+      const out = new Map<string, string[]>();
+      for (let i = 0; i < ids.length; i += 500) for (const p of await catalog.products.loadMany(ctx, ids.slice(i, i + 500))) out.set(p.id, p.category_ids);
+      return out;
+    },
+  };
+}
+
+/**
+ * What `GET /v1/recommendations` reads of other modules: products from the catalog's product cache
+ * (concurrent, each a cache hit when warm), SKU availability in one inventory read, a cart's products.
+ */
+function recommendationPorts(
+  catalog: Pick<ReturnType<typeof createCatalogModule>, 'products'>,
+  inventory: Pick<ReturnType<typeof createInventoryModule>, 'stock'>,
+  carts: Pick<ReturnType<typeof createCartsModule>, 'carts'>,
+  experiments: Pick<ExperimentsService, 'experimentFor' | 'expose'>,
+): RecommendationsPorts {
+  return {
+    catalog: {
+      products: async (ctx, ids) => {
+        const found = await Promise.all(ids.map((id) => catalog.products.cache.get(ctx.env, id)));
+        const out = new Map<string, RecommendableProduct>();
+        for (const c of found) {
+          if (c) out.set(c.product.id, { id: c.product.id, onStorefront: c.product.status === 'published' && c.product.seller_suspended !== true, skus: c.product.variants.map((v) => v.sku), category_ids: c.product.category_ids });
+        }
+        return out;
+      },
+    },
+    stock: { inStock: async (ctx, skus) => new Set((await inventory.stock.availability(ctx, skus)).filter((a) => !a.tracked || a.available > 0).map((a) => a.sku)) },
+    carts: { productIds: async (ctx, cartId) => (await carts.carts.load(ctx, cartId)).items.map((i) => i.product_id) },
+    // the running experiment on the slot picks the strategy; serving logs the exposure (#7)
+    experiments: {
+      assign: async (ctx, request) => {
+        const subject = request.customer_id ?? request.anonymous_id;
+        const assigned = subject ? await experiments.experimentFor(ctx, request.slot, subject) : null;
+        return assigned ? { experiment: { key: assigned.key, variant: assigned.variant }, strategy: assigned.strategy } : null;
+      },
+      served: async (ctx, assignment, served) => {
+        const subject = served.customer_id ?? served.anonymous_id;
+        if (subject) await experiments.expose(ctx, assignment.experiment, subject);
+      },
+    },
+  };
 }
 
 /** `ctx` with its database bound to `tx`: a service called from inside a transaction (a subscriber's) reads through it. */

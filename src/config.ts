@@ -46,6 +46,8 @@ export interface Config {
   carrierSecrets: Partial<Record<'live' | 'test', Partial<Record<string, string>>>>;
   /** Marketplace settlements: funds are paid out `holdDays` after delivery; the run job fires every `intervalMinutes`. */
   settlements: { holdDays: number; intervalMinutes: number };
+  /** Recommendation models (#7): the refresh job fires every `refreshMinutes`; popularity and affinity decay with `halfLifeDays`. */
+  personalization: { refreshMinutes: number; halfLifeDays: number };
   /** Marketplace commission (modules/marketplace/commission.ts); sellers' own terms override it. */
   commission: CommissionConfig;
   /** Who keeps a seller order's share of the order's shipping: the platform (default) or the seller. */
@@ -284,6 +286,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     settlements: {
       holdDays: int(env, 'TESSERA_SETTLEMENT_HOLD_DAYS', 7, 0),
       intervalMinutes: int(env, 'TESSERA_SETTLEMENT_INTERVAL_MINUTES', 24 * 60, 1),
+    },
+    personalization: {
+      refreshMinutes: int(env, 'TESSERA_MODEL_REFRESH_MINUTES', 60, 1),
+      halfLifeDays: int(env, 'TESSERA_MODEL_HALF_LIFE_DAYS', 14, 1),
     },
     commission: {
       ratePpm: ppm(env, 'TESSERA_COMMISSION_RATE_PPM', 100_000),

@@ -40,6 +40,13 @@ export function scheduleJobs(scheduler: Scheduler, deps: { db: Database; ids: Id
   scheduler.every('billing.finalize_invoices', 60 * 60_000, () => modules.billing.invoices.finalizeDue());
   // usage events only dedupe retries: kept as long as the idempotency keys they mirror (the counters keep the totals)
   scheduler.every('billing.prune_usage_events', 60 * 60_000, () => modules.billing.usage.pruneEvents(deps.idempotency.retentionHours));
+  // a new recommendation model version from the signals, evaluated and activated, when signals arrived since the last (#7)
+  scheduler.every('personalization.refresh_models', modules.personalization.refreshIntervalMs, () =>
+    perEnv(db, ids, async (ctx) => {
+      const model = await modules.personalization.models.refreshIfNew(ctx);
+      return model ? { model: model.id, version: model.version, precision_at_10: model.metrics?.precision_at_10 ?? null } : { model: null };
+    }),
+  );
   scheduler.every('carts.mark_abandoned', 5 * 60_000, () => perEnv(db, ids, (ctx) => modules.carts.abandonment.markAbandoned(ctx)));
   scheduler.every('carts.purge_expired', 60 * 60_000, () => perEnv(db, ids, (ctx) => modules.carts.carts.purgeExpired(ctx)));
   scheduler.every('events.purge', 60 * 60_000, () =>

@@ -16,6 +16,9 @@ Commands:
                              create an API key; it is printed once
   keys list [--env test|live]
                              list API keys (never the keys themselves)
+  recommendations evaluate [--env test|live] [--build]
+                             print the offline metrics (precision@10, recall@10, against
+                             popularity) of the newest recommendation model; builds one if none
   emulators [--simpay-port N] [--altpay-port N]
                              run the simpay and altpay payment processor emulators standalone
                              and print their URLs and keys (TESSERA_SIMPAY_URL/_KEY, …)
@@ -33,6 +36,7 @@ async function main(argv: string[]): Promise<void> {
       type: { type: 'string' },
       scopes: { type: 'string' },
       name: { type: 'string' },
+      build: { type: 'boolean' },
       'simpay-port': { type: 'string' },
       'altpay-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -52,6 +56,7 @@ async function main(argv: string[]): Promise<void> {
     case 'migrate':
     case 'seed':
     case 'keys':
+    case 'recommendations':
       return (await import('./cli.js')).runCommand(config, command, sub, values);
     case 'emulators': {
       const port = (v: string | undefined) => (v === undefined ? undefined : Number(v));

@@ -14,6 +14,8 @@ import { webhooksMigrations } from './modules/webhooks/index.js';
 import { fulfillmentMigrations } from './modules/fulfillment/index.js';
 import { marketplaceMigrations } from './modules/marketplace/index.js';
 import { billingMigrations } from './modules/billing/index.js';
+import { personalizationMigrations } from './modules/personalization/index.js';
+import { experimentsMigrations } from './modules/experiments/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -35,4 +37,6 @@ export const MIGRATIONS: readonly MigrationSource[] = [
   marketplaceMigrations,
   webhooksMigrations,
   billingMigrations,
+  personalizationMigrations,
+  experimentsMigrations,
 ];

@@ -23,3 +23,12 @@ export interface CheckoutPaymentsPort {
 export interface CheckoutPromotionsPort {
   redeem(tx: Queryable, input: { promotionIds: readonly string[]; orderId: string; customerKey: string | null }): Promise<{ ok: true } | { ok: false; promotionId: string; reason: string }>;
 }
+
+/**
+ * What checkout needs of the experiments module: `{ experiment key: variant }` of the running
+ * experiments the cart's shopper (customer id, else `metadata.anonymous_id`) was exposed to, read
+ * in checkout's transaction; the order's events carry it as `context.experiments`.
+ */
+export interface CheckoutExperimentsPort {
+  assignments(ctx: ServiceContext, tx: Queryable, cart: { customer_id: string | null; metadata: Record<string, string> }): Promise<Record<string, string>>;
+}

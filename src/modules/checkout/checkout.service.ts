@@ -8,7 +8,7 @@ import { orderEvent, type OrdersService, type Order } from '../orders/index.js';
 import type { PromotionsPort } from '../carts/index.js';
 import { CheckoutErrors } from './checkout.errors.js';
 import type { CheckoutMetrics } from './checkout.metrics.js';
-import type { AuthorizationOutcome, CheckoutPaymentsPort, CheckoutPromotionsPort } from './checkout.ports.js';
+import type { AuthorizationOutcome, CheckoutExperimentsPort, CheckoutPaymentsPort, CheckoutPromotionsPort } from './checkout.ports.js';
 import { checkReady, unavailableCodes } from './checkout.rules.js';
 
 export interface CheckoutInput {
@@ -37,6 +37,8 @@ export class CheckoutService {
       payments: CheckoutPaymentsPort;
       promotions: CheckoutPromotionsPort & Pick<PromotionsPort, 'recordRejections'>;
       orders: OrdersService;
+      /** Optional: without it, order events carry no `context.experiments`. */
+      experiments?: CheckoutExperimentsPort;
     },
     private readonly metrics: CheckoutMetrics,
   ) {}
@@ -97,11 +99,13 @@ export class CheckoutService {
           }
         }
         if (paymentId) await payments.attachOrder(tx, paymentId, orderId);
+        // the shopper's experiment assignments, for attribution (#7)
+        const experiments = (await this.parts.experiments?.assignments(ctx, tx, data.cart)) ?? {};
         // the cart completes with the order's and its own events in one statement; the payment's
         // events were written as it was authorised (payments.journal.ts)
         await claims.complete(tx, fixed, cartId, orderId, [
-          orderEvent('order.created', created),
-          ...(created.status === 'paid' ? [orderEvent('order.paid', created)] : []),
+          { ...orderEvent('order.created', created), experiments },
+          ...(created.status === 'paid' ? [{ ...orderEvent('order.paid', created), experiments }] : []),
           { type: 'cart.checked_out', object: carts.presentCompleted(priced, orderId, at) },
         ]);
         return created;

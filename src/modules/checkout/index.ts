@@ -5,7 +5,7 @@ import { checkoutRoutes } from './checkout.routes.js';
 import { CheckoutService } from './checkout.service.js';
 
 export { CheckoutService } from './checkout.service.js';
-export type { CheckoutPaymentsPort, CheckoutPromotionsPort, AuthorizationOutcome } from './checkout.ports.js';
+export type { CheckoutPaymentsPort, CheckoutPromotionsPort, CheckoutExperimentsPort, AuthorizationOutcome } from './checkout.ports.js';
 
 /** The checkout module: the steps from cart to order, with their undos. It owns no tables. */
 export function createCheckoutModule(deps: ModuleDeps & { logger: Logger }, parts: ConstructorParameters<typeof CheckoutService>[1]) {

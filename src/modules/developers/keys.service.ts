@@ -41,8 +41,8 @@ function credentialOf(entry: Resolved): Credential | null {
   return entry;
 }
 
-/** What a publishable key may do: read the published catalog and run a storefront's carts and checkout. */
-export const PUBLISHABLE_SCOPES = ['catalog:read', 'carts:write', 'checkout:write'] as const;
+/** What a publishable key may do: read the published catalog, run a storefront's carts and checkout, and send shopper signals. */
+export const PUBLISHABLE_SCOPES = ['catalog:read', 'carts:write', 'checkout:write', 'signals:write'] as const;
 const SCOPE = /^(\*|[a-z_]+:(read|write|\*))$/;
 
 export interface ApiKey {
