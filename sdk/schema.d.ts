@@ -3369,6 +3369,10 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            /** @description The experiment variants the shopper was assigned when ordering (`{ experiment key: variant }`); every event of the order carries them as `context.experiments`. */
+            experiments: {
+                [key: string]: string;
+            };
             /** Format: date-time */
             canceled_at: string | null;
             /** Format: date-time */

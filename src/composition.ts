@@ -197,7 +197,7 @@ function recommendationPorts(
       },
     },
     stock: { inStock: async (ctx, skus) => new Set((await inventory.stock.availability(ctx, skus)).filter((a) => !a.tracked || a.available > 0).map((a) => a.sku)) },
-    carts: { productIds: async (ctx, cartId) => (await carts.carts.load(ctx, cartId)).items.map((i) => i.product_id) },
+    carts: { productIds: (ctx, cartId) => carts.carts.productIds(ctx, cartId) },
     // the running experiment on the slot picks the strategy; serving logs the exposure (#7)
     experiments: {
       assign: async (ctx, request) => {

@@ -170,6 +170,13 @@ describe('attribution', () => {
     expect(await contextOf(orders.anon!.id)).toEqual({ 'cart-exp': served.experiment.variant });
     expect(await contextOf(orders.customer!.id)).toEqual({ 'cart-exp': assigned!.variant });
     expect(await contextOf(orders.plain!.id)).toBeUndefined();
+    // kept on the order: its later events carry them too (here a refund days after checkout)
+    const order = await t.call('GET', `/v1/orders/${orders.anon!.id}`);
+    expect(order.json<{ experiments: Record<string, string> }>().experiments).toEqual({ 'cart-exp': served.experiment.variant });
+    const refund = await t.call('POST', `/v1/orders/${orders.anon!.id}/refunds`, { body: { amount: 100 }, headers: { 'idempotency-key': `exp-refund-${orders.anon!.id}` } });
+    expect(refund.statusCode, refund.body).toBe(201);
+    const later = (await eventsOf(t, ['order.updated', 'order.refunded'], orders.anon!.id)).at(-1);
+    expect(later?.context.experiments).toEqual({ 'cart-exp': served.experiment.variant });
 
     await t.modules.dispatcher.drain();
     const results = (await t.call('GET', `/v1/experiments/${e.id}/results`)).json<{ currency: string; variants: VariantResult[] }>();

@@ -119,6 +119,16 @@ function withItems(row: CartRow & { items: (Omit<CartItemRow, 'created_at'> & { 
   return { cart, items: items.map((i) => ({ ...i, created_at: new Date(i.created_at) })) };
 }
 
+/** A cart's status, expiry and the products of its lines, in one round trip (recommendations). */
+export async function cartProducts(db: Queryable, id: string): Promise<{ status: CartRow['status']; expires_at: Date; product_ids: string[] } | undefined> {
+  const { rows } = await db.query<{ status: CartRow['status']; expires_at: Date; product_ids: string[] }>(
+    `SELECT c.status, c.expires_at, coalesce(array_agg(i.product_id ORDER BY i.created_at, i.id) FILTER (WHERE i.id IS NOT NULL), '{}') AS product_ids
+       FROM carts c LEFT JOIN cart_items i ON i.cart_id = c.id WHERE c.id = $1 GROUP BY c.id`,
+    [id],
+  );
+  return rows[0];
+}
+
 export async function loadItems(db: Queryable, cartId: string): Promise<CartItemRow[]> {
   const { rows } = await db.query<CartItemRow>('SELECT * FROM cart_items WHERE cart_id = $1 ORDER BY created_at, id', [cartId], 'carts_load_items');
   return rows;

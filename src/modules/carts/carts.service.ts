@@ -76,6 +76,14 @@ export class CartsService {
     return data;
   }
 
+  /** The products in a cart (one round trip), with `load`'s not-found and expiry answers. */
+  async productIds(ctx: ServiceContext, id: string): Promise<string[]> {
+    const row = await repo.cartProducts(ctx.db, id);
+    if (!row) throw new AppError(CartErrors.cartNotFound, `No cart ${id}.`);
+    if (row.status === 'open' && row.expires_at <= ctx.now()) throw new AppError(CartErrors.cartExpired, `Cart ${id} expired at ${row.expires_at.toISOString()}.`);
+    return row.product_ids;
+  }
+
   async get(ctx: ServiceContext, id: string): Promise<Cart> {
     return presentCart(await this.price(ctx, await this.load(ctx, id)));
   }

@@ -88,7 +88,9 @@ export class CheckoutService {
       const at = ctx.now();
       const fixed: ServiceContext = { ...ctx, now: () => at };
       const order = await ctx.db.transaction(async (tx) => {
-        const created = await orders.createFromCart(tx, fixed, { orderId, priced, paymentId, reservationId: reservation.id, status: !payment || payment.captured ? 'paid' : 'pending' });
+        // the shopper's experiment assignments, kept on the order: all its events carry them (#7)
+        const experiments = (await this.parts.experiments?.assignments(ctx, tx, data.cart)) ?? {};
+        const created = await orders.createFromCart(tx, fixed, { orderId, priced, paymentId, reservationId: reservation.id, status: !payment || payment.captured ? 'paid' : 'pending', experiments });
         await inventory.commitReserved(ctx, reservation, tx);
         const applied = priced.totals.promotions.applied.map((p) => p.promotion_id);
         if (applied.length) {
@@ -99,13 +101,11 @@ export class CheckoutService {
           }
         }
         if (paymentId) await payments.attachOrder(tx, paymentId, orderId);
-        // the shopper's experiment assignments, for attribution (#7)
-        const experiments = (await this.parts.experiments?.assignments(ctx, tx, data.cart)) ?? {};
         // the cart completes with the order's and its own events in one statement; the payment's
         // events were written as it was authorised (payments.journal.ts)
         await claims.complete(tx, fixed, cartId, orderId, [
-          { ...orderEvent('order.created', created), experiments },
-          ...(created.status === 'paid' ? [{ ...orderEvent('order.paid', created), experiments }] : []),
+          orderEvent('order.created', created),
+          ...(created.status === 'paid' ? [orderEvent('order.paid', created)] : []),
           { type: 'cart.checked_out', object: carts.presentCompleted(priced, orderId, at) },
         ]);
         return created;

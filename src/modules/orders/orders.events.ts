@@ -12,11 +12,12 @@ export function orderCampaign(order: Pick<Order, 'metadata'>): Record<string, st
 }
 
 /**
- * An `order.*` event about `order` (as the API shows it), with its campaign labels.
+ * An `order.*` event about `order` (as the API shows it), with its campaign labels and the
+ * experiment variants its shopper had when ordering (attribution, #7).
  * @example await emit(tx, ctx, orderEvent('order.paid', order, { status: 'pending' }));
  */
 export function orderEvent(type: `order.${string}`, order: Order, previous?: Record<string, unknown>): NewEvent {
-  return { type, object: order, campaign: orderCampaign(order), ...(previous && Object.keys(previous).length ? { previous } : {}) };
+  return { type, object: order, campaign: orderCampaign(order), experiments: order.experiments, ...(previous && Object.keys(previous).length ? { previous } : {}) };
 }
 
 /** The event a move to `status` announces; moves without an event of their own are `order.updated`. */

@@ -45,6 +45,7 @@ export function presentOrder({ order: o, lines }: OrderWithLines): Order {
     amount_refunded: o.amount_refunded,
     payment_id: o.payment_id,
     metadata: o.metadata,
+    experiments: o.experiments,
     canceled_at: o.canceled_at?.toISOString() ?? null,
     created_at: o.created_at.toISOString(),
     updated_at: o.updated_at.toISOString(),

@@ -26,6 +26,7 @@ export interface OrderRow {
   payment_id: string | null;
   reservation_id: string | null;
   metadata: Record<string, string>;
+  experiments: Record<string, string>;
   canceled_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -60,8 +61,8 @@ export async function insertOrder(tx: Queryable, o: Omit<OrderRow, 'amount_refun
   await tx.query(
     `WITH o AS (
        INSERT INTO orders (id, cart_id, status, region_id, currency, email, customer_id, shipping_address, billing_address, shipping_method, promotions,
-                           subtotal, discount_total, shipping_total, shipping_discount, tax_total, tax_inclusive, total, payment_id, reservation_id, metadata, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)
+                           subtotal, discount_total, shipping_total, shipping_discount, tax_total, tax_inclusive, total, payment_id, reservation_id, metadata, created_at, updated_at, experiments)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $37)
        RETURNING id
      )
      INSERT INTO order_lines (id, order_id, position, variant_id, product_id, sku, title, seller_id, unit_amount, quantity, subtotal, discount, tax, total)
@@ -73,6 +74,7 @@ export async function insertOrder(tx: Queryable, o: Omit<OrderRow, 'amount_refun
       lines.map((l) => l.id), lines.map((l) => l.order_id), lines.map((l) => l.position), lines.map((l) => l.variant_id), lines.map((l) => l.product_id),
       lines.map((l) => l.sku), lines.map((l) => l.title), lines.map((l) => l.seller_id), lines.map((l) => l.unit_amount), lines.map((l) => l.quantity),
       lines.map((l) => l.subtotal), lines.map((l) => l.discount), lines.map((l) => l.tax), lines.map((l) => l.total),
+      JSON.stringify(o.experiments),
     ],
     'orders_insert_with_lines',
   );

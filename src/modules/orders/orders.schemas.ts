@@ -45,6 +45,9 @@ export const Order = Type.Object(
     amount_refunded: Type.Integer(),
     payment_id: Nullable(Type.String()),
     metadata: Type.Record(Type.String(), Type.String()),
+    experiments: Type.Record(Type.String(), Type.String(), {
+      description: 'The experiment variants the shopper was assigned when ordering (`{ experiment key: variant }`); every event of the order carries them as `context.experiments`.',
+    }),
     canceled_at: Nullable(Timestamp),
     created_at: Timestamp,
     updated_at: Timestamp,

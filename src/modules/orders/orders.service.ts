@@ -22,7 +22,7 @@ export class OrdersService {
   ) {}
 
   /** Writes the order of a priced cart inside checkout's transaction. */
-  async createFromCart(tx: Queryable, ctx: ServiceContext, input: { orderId: string; priced: PricedCart; paymentId: string | null; reservationId: string | null; status: OrderStatus }): Promise<Order> {
+  async createFromCart(tx: Queryable, ctx: ServiceContext, input: { orderId: string; priced: PricedCart; paymentId: string | null; reservationId: string | null; status: OrderStatus; experiments?: Record<string, string> }): Promise<Order> {
     const { cart, items } = input.priced.data;
     const { totals } = input.priced;
     const lines: repo.OrderLineRow[] = items.map((item, position) => {
@@ -69,6 +69,7 @@ export class OrdersService {
       payment_id: input.paymentId,
       reservation_id: input.reservationId,
       metadata: cart.metadata,
+      experiments: input.experiments ?? {},
     };
     const now = ctx.now();
     await repo.insertOrder(tx, row, lines, now);
