@@ -15,7 +15,7 @@ import { UsageService } from './usage.service.js';
 import { UsageSchema } from './usage.schemas.js';
 
 export { METERS, type MeterName, type Plan, type PlanMeters } from './plans.schemas.js';
-export { periodOf } from './usage.service.js';
+export { periodOf } from './invoices.periods.js';
 export type { PartnersPort } from './plans.service.js';
 
 export const billingMigrations: MigrationSource = {

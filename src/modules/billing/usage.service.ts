@@ -6,6 +6,7 @@ import type { MeteredCall } from '../../platform/http/metering.js';
 import { toList, type List } from '../../platform/http/pagination.js';
 import { envelopes, notifyAfterCommit } from '../../platform/events/outbox.js';
 import { BillingErrors } from './billing.errors.js';
+import { periodEnd, periodOf, periodStart } from './invoices.periods.js';
 import type { Plan } from './plans.schemas.js';
 import { METERS } from './plans.schemas.js';
 import { operatorOnly, type PlansService } from './plans.service.js';
@@ -13,10 +14,9 @@ import * as repo from './usage.repo.js';
 import type { Usage, UsageQueryInput } from './usage.schemas.js';
 
 /** The UTC calendar month of `at`: its name (`2026-11`) and bounds. */
-export function periodOf(at: Date): { period: string; start: Date; end: Date } {
-  const start = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
-  const end = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1));
-  return { period: `${start.getUTCFullYear()}-${String(start.getUTCMonth() + 1).padStart(2, '0')}`, start, end };
+function periodAt(at: Date): { period: string; start: Date; end: Date } {
+  const period = periodOf(at);
+  return { period, start: periodStart(period), end: periodEnd(period) };
 }
 
 /**
@@ -35,7 +35,7 @@ export class UsageService {
 
   async meter(call: MeteredCall): Promise<void> {
     const at = this.now();
-    const { period, start, end } = periodOf(at);
+    const { period, start, end } = periodAt(at);
     const env = call.credential.env;
     const meters = call.meter && call.meter !== 'api_calls' ? ['api_calls', call.meter] : ['api_calls'];
     const live = env === 'live';
@@ -67,7 +67,7 @@ export class UsageService {
 
   /** The current period's usage: a partner's own (its credential's environment), or for operators any partner's or all. */
   async current(caller: Credential, query: UsageQueryInput): Promise<List<Usage>> {
-    const { period, start, end } = periodOf(this.now());
+    const { period, start, end } = periodAt(this.now());
     let partnerIds: string[];
     let envs: readonly Environment[];
     if (caller.partnerId) {
