@@ -156,7 +156,3 @@ export async function accountBalances(db: Queryable): Promise<{ account: string;
   return rows;
 }
 
-export async function sellerExists(db: Queryable, sellerId: string): Promise<boolean> {
-  const { rows } = await db.query('SELECT 1 FROM sellers WHERE id = $1', [sellerId]);
-  return rows.length > 0;
-}

@@ -5,6 +5,9 @@ import type { ServiceContext } from '../../platform/http/context.js';
 import { AppError } from '../../platform/http/errors.js';
 import type { Commission, SellerOrder } from './commission.js';
 import { LedgerErrors } from './ledger.errors.js';
+import { SellerOrderErrors } from './seller-orders.errors.js';
+import { SellerErrors } from './sellers.errors.js';
+import { sellerStatus } from './sellers.repo.js';
 import * as repo from './ledger.repo.js';
 import { refundTargets, splitPending, type RefundFacts, type RefundedLine } from './ledger.refunds.js';
 import { assertBalanced, chargebackEntries, refundEntries, saleEntries, type LedgerEntry, type SellerSale } from './ledger.rules.js';
@@ -115,7 +118,7 @@ export class LedgerService {
   async chargeback(ctx: ServiceContext, sellerOrderId: string, input: { amount: number; reason?: string | null }): Promise<Chargeback> {
     return ctx.db.transaction(async (tx) => {
       const so = await repo.sellerOrderFacts(tx, sellerOrderId, true);
-      if (!so) throw new AppError(LedgerErrors.sellerOrderNotFound, `No seller order ${sellerOrderId}.`);
+      if (!so) throw new AppError(SellerOrderErrors.sellerOrderNotFound, `No seller order ${sellerOrderId}.`);
       const returnedBefore = so.amount_refunded + (await repo.chargedBack(tx, so.id));
       const left = so.goods_amount + so.shipping_amount - returnedBefore;
       if (input.amount > left) {
@@ -135,7 +138,7 @@ export class LedgerService {
 
   /** A seller's pending and available funds per currency, derived from the entries. */
   async balance(ctx: ServiceContext, sellerId: string): Promise<{ object: 'balance'; seller_id: string; balances: { currency: string; pending: number; available: number }[] }> {
-    if (!(await repo.sellerExists(ctx.db, sellerId))) throw new AppError(LedgerErrors.sellerNotFound, `No seller ${sellerId}.`);
+    if (!(await sellerStatus(ctx.db, sellerId))) throw new AppError(SellerErrors.sellerNotFound, `No seller ${sellerId}.`);
     return { object: 'balance', seller_id: sellerId, balances: await repo.sellerBalances(ctx.db, sellerId) };
   }
 }

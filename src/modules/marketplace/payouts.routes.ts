@@ -4,6 +4,7 @@ import { AppError } from '../../platform/http/errors.js';
 import { ListOf, ListQuery } from '../../platform/http/pagination.js';
 import { IdParam } from '../../platform/http/schemas.js';
 import { LedgerErrors } from './ledger.errors.js';
+import { SellerErrors } from './sellers.errors.js';
 import type { LedgerService } from './ledger.service.js';
 import { Chargeback, Payout, SellerBalance } from './settlements.schemas.js';
 import type { SettlementsService } from './settlements.service.js';
@@ -40,7 +41,7 @@ export function payoutsRoutes(deps: ModuleDeps, ledger: LedgerService, settlemen
       async (request) => {
         const ctx = serviceContext(request, deps);
         const own = ctx.actor?.sellerId;
-        if (own && own !== request.params.id) throw new AppError(LedgerErrors.sellerNotFound, `No seller ${request.params.id}.`);
+        if (own && own !== request.params.id) throw new AppError(SellerErrors.sellerNotFound, `No seller ${request.params.id}.`);
         return ledger.balance(ctx, request.params.id);
       },
     );

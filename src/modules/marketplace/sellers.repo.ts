@@ -33,24 +33,11 @@ export interface PayoutColumns {
 const COLUMNS = `id, name, email, status, partner_id, commission, payout_ciphertext, payout_key_id, payout_last4, payout_method,
   payout_account_holder, metadata, created_at, updated_at`;
 
-export async function insertSeller(tx: Queryable, row: Omit<SellerRow, 'created_at' | 'updated_at'>, now: Date): Promise<SellerRow> {
-  const { rows } = await tx.query<SellerRow>(
-    `INSERT INTO sellers (id, name, email, status, partner_id, commission, payout_ciphertext, payout_key_id, payout_last4, payout_method,
-       payout_account_holder, metadata, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING ${COLUMNS}`,
-    [
-      row.id, row.name, row.email, row.status, row.partner_id, JSON.stringify(row.commission), row.payout_ciphertext, row.payout_key_id, row.payout_last4,
-      row.payout_method, row.payout_account_holder, JSON.stringify(row.metadata), now,
-    ],
-  );
-  return rows[0]!;
-}
-
 /**
- * Inserts the seller of a partner unless that partner already has one (`sellers_partner`); returns
- * the new row, or undefined when the partner's seller already existed.
+ * Inserts a seller; undefined when it is a partner's and that partner already has one
+ * (`sellers_partner`: a retried or concurrent approval finds the seller already made).
  */
-export async function insertPartnerSeller(tx: Queryable, row: Omit<SellerRow, 'created_at' | 'updated_at'> & { partner_id: string }, now: Date): Promise<SellerRow | undefined> {
+export async function insertSeller(tx: Queryable, row: Omit<SellerRow, 'created_at' | 'updated_at'>, now: Date): Promise<SellerRow | undefined> {
   const { rows } = await tx.query<SellerRow>(
     `INSERT INTO sellers (id, name, email, status, partner_id, commission, payout_ciphertext, payout_key_id, payout_last4, payout_method,
        payout_account_holder, metadata, created_at, updated_at)

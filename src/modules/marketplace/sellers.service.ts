@@ -130,16 +130,13 @@ export class SellersService {
     const id = ctx.ids('sel');
     const payout = await this.sealPayout(ctx.env, id, input.payout_details ?? null, '/payout_details');
     return ctx.db.transaction(async (tx) => {
-      const values = { id, name: input.name, email: input.email, status: 'pending' as const, partner_id: partnerId, commission: toOverride(input.commission ?? {}), metadata: input.metadata ?? {}, ...payout };
-      if (partnerId !== null) {
-        // a partner's seller is made once: a retried or concurrent approval gets the same one
-        const inserted = await repo.insertPartnerSeller(tx, { ...values, partner_id: partnerId }, ctx.now());
-        if (!inserted) return presentSeller((await repo.findPartnerSeller(tx, partnerId))!);
-        const seller = presentSeller(inserted);
-        await emit(tx, ctx, { type: 'seller.created', object: seller });
-        return seller;
-      }
-      const row = await repo.insertSeller(tx, values, ctx.now());
+      const row = await repo.insertSeller(
+        tx,
+        { id, name: input.name, email: input.email, status: 'pending', partner_id: partnerId, commission: toOverride(input.commission ?? {}), metadata: input.metadata ?? {}, ...payout },
+        ctx.now(),
+      );
+      // a partner's seller is made once: a retried or concurrent approval gets the same one
+      if (!row) return presentSeller((await repo.findPartnerSeller(tx, partnerId!))!);
       const seller = presentSeller(row);
       await emit(tx, ctx, { type: 'seller.created', object: seller });
       return seller;
