@@ -72,7 +72,7 @@ export async function buildApp(deps: AppDeps) {
     logger,
     requestLogger: deps.requestLogger,
     metrics: deps.metrics,
-    resolveCredential: (token) => developers.authenticate(token),
+    resolveCredential: (token, partner) => developers.authenticate(token, partner),
     rateLimiter,
     idempotency,
     metering: modules.billing.metering,

@@ -2,7 +2,7 @@ import type { Config } from './config.js';
 import { ConfigError } from './config.js';
 import { seedDemoStore } from './seed.js';
 import { KeysService } from './modules/developers/index.js';
-import { ENVIRONMENTS, type Environment } from './platform/db/database.js';
+import { MODES, type Mode } from './platform/db/database.js';
 import { InvalidationBus } from './platform/db/invalidation.js';
 import { ulidIds } from './platform/crypto/ids.js';
 import type { KeyType } from './platform/crypto/keys.js';
@@ -16,17 +16,17 @@ import { Metrics } from './platform/observability/metrics.js';
 
 type Values = { products?: string; env?: string; type?: string; scopes?: string; name?: string; build?: boolean };
 
-function envOf(value: string | undefined): Environment {
+function envOf(value: string | undefined): Mode {
   const env = value ?? 'test';
-  if (!(ENVIRONMENTS as readonly string[]).includes(env)) throw new ConfigError(`--env must be live or test, got "${env}"`);
-  return env as Environment;
+  if (!(MODES as readonly string[]).includes(env)) throw new ConfigError(`--env must be live or test, got "${env}"`);
+  return env as Mode;
 }
 
 /**
  * `recommendations evaluate`: the offline metrics of the newest recommendation model of `env`;
  * builds one (not activated) when there is none, or with `--build`.
  */
-async function evaluateRecommendations(config: Config, runtime: Runtime, env: Environment, build: boolean): Promise<void> {
+async function evaluateRecommendations(config: Config, runtime: Runtime, env: Mode, build: boolean): Promise<void> {
   const deps: ModuleDeps = { config, db: runtime.db, bus: new InvalidationBus(runtime.url), ids: ulidIds(), now: () => new Date(), metrics: new Metrics(), logger: createLogger('warn') };
   const catalog = createCatalogModule(deps, { sellers: { isSuspended: async () => false } });
   const models = createModelsService(deps, { catalog: catalogCategories(catalog) });

@@ -16,6 +16,9 @@ import { createPersonalizationModule, type CatalogCategoriesPort, type Recommend
 import { createPricingModule } from './modules/pricing/index.js';
 import { createPromotionsModule } from './modules/promotions/index.js';
 import { createWebhooksModule } from './modules/webhooks/index.js';
+import { MIGRATIONS } from './migrations.js';
+import { seedDemoStore } from './seed.js';
+import { Sandboxes } from './platform/db/sandboxes.js';
 import { Dispatcher } from './platform/events/dispatcher.js';
 import { NatsSink } from './platform/events/nats.js';
 import type { EnvDb, Queryable } from './platform/db/database.js';
@@ -29,13 +32,20 @@ import type { ModuleDeps } from './platform/http/module.js';
  * with the other modules' services. Modules never construct each other.
  */
 export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) {
+  // partner sandboxes: a schema each, migrated like live and test and seeded with the demo store (#6)
+  const sandboxes = new Sandboxes(deps.db, {
+    migrations: MIGRATIONS,
+    seed: async (tx) => void (await seedDemoStore(tx, { products: deps.config.sandbox.seedProducts })),
+    graceMs: deps.config.sandbox.graceSeconds * 1000,
+  });
   // hands outbox events to subscribers; `serve` and `worker` start it, tests drain it
   const dispatcher = new Dispatcher({ ...deps, registry: deps.metrics.registry }, deps.config.events);
   // a seller's status decides whether its keys work; the marketplace is created below, before any request
   const developers = createDevelopersModule(deps, {
     sellerStatus: (env, sellerId) => marketplace.sellers.status(env, sellerId),
     // a seller partner's pending seller, in the environment of ctx (signup: test; approval: live)
-    sellerAccounts: { createSeller: async (ctx, input, partnerId) => ({ id: (await marketplace.sellers.create(ctx, input, partnerId)).id }) },
+    sellerAccounts: { createSeller: async (ctx, input, partnerId, id) => ({ id: (await marketplace.sellers.create(ctx, input, partnerId, id)).id }) },
+    sandboxes,
   });
   // a product created for a suspended seller is hidden like its other listings (#5)
   const catalog = createCatalogModule(deps, { sellers: { isSuspended: (tx, sellerId) => marketplace.sellers.isSuspended(tx, sellerId) } });
@@ -161,7 +171,7 @@ export function createModules(deps: ModuleDeps, processors: ProcessorDirectory) 
   const all = { developers, catalog, pricing, promotions, inventory, payments, customers, orders, carts, checkout, fulfillment, webhooks, marketplace, billing, experiments, personalization };
   const schemas: TSchema[] = Object.values(all).flatMap((m) => m.schemas as readonly TSchema[]);
   const routes: FastifyPluginAsyncTypebox[] = Object.values(all).map((m) => m.routes);
-  return { ...all, dispatcher, nats, schemas, routes };
+  return { ...all, dispatcher, nats, sandboxes, schemas, routes };
 }
 
 /** Product → category ids from the catalog, 500 products a query (the model build's port; the CLI uses it too). */

@@ -19,6 +19,8 @@ export interface Config {
   redisUrl: string | undefined;
   logLevel: string;
   seedProducts: number;
+  /** Partner sandboxes: demo products each is seeded with, and how long a reset's old sandbox lives on for requests in flight. */
+  sandbox: { seedProducts: number; graceSeconds: number };
   idempotencyRetentionHours: number;
   /** How long a test-mode call with `Tessera-Simulate: timeout` is held before its 504. */
   simulateTimeoutMs: number;
@@ -256,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: env.REDIS_URL || undefined,
     logLevel: env.LOG_LEVEL || 'info',
     seedProducts: int(env, 'TESSERA_SEED_PRODUCTS', 10_000),
+    sandbox: { seedProducts: int(env, 'TESSERA_SANDBOX_SEED_PRODUCTS', 200), graceSeconds: int(env, 'TESSERA_SANDBOX_GRACE_SECONDS', 60) },
     idempotencyRetentionHours: int(env, 'TESSERA_IDEMPOTENCY_RETENTION_HOURS', 24, 1),
     simulateTimeoutMs: int(env, 'TESSERA_SIMULATE_TIMEOUT_MS', 10_000),
     rateLimit: parseRateLimit(env.TESSERA_RATE_LIMIT),

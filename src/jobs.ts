@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Modules } from './composition.js';
-import { ENVIRONMENTS, type Database, type Environment } from './platform/db/database.js';
+import type { Database } from './platform/db/database.js';
 import type { IdGenerator } from './platform/crypto/ids.js';
 import type { ServiceContext } from './platform/http/context.js';
 import { jobContext } from './platform/http/module.js';
@@ -9,11 +9,11 @@ import type { Scheduler } from './platform/jobs/scheduler.js';
 import { recoverStaleCheckouts } from './modules/checkout/checkout.recovery.js';
 import { purgeEvents } from './platform/events/events.repo.js';
 
-/** Runs `job` once per environment with a job's ServiceContext; returns the results by environment. */
-async function perEnv<T>(db: Database, ids: IdGenerator, job: (ctx: ServiceContext) => Promise<T>): Promise<Record<Environment, T>> {
-  const out: Partial<Record<Environment, T>> = {};
-  for (const env of ENVIRONMENTS) out[env] = await job(jobContext({ db, ids, now: () => new Date() }, env));
-  return out as Record<Environment, T>;
+/** Runs `job` once per environment (live, test, each sandbox) with a job's ServiceContext; returns the results by environment. */
+async function perEnv<T>(db: Database, ids: IdGenerator, job: (ctx: ServiceContext) => Promise<T>): Promise<Record<string, T>> {
+  const out: Record<string, T> = {};
+  for (const env of await db.environments()) out[env] = await job(jobContext({ db, ids, now: () => new Date() }, env));
+  return out;
 }
 
 /**
@@ -47,6 +47,8 @@ export function scheduleJobs(scheduler: Scheduler, deps: { db: Database; ids: Id
       return model ? { model: model.id, version: model.version, precision_at_10: model.metrics?.precision_at_10 ?? null } : { model: null };
     }),
   );
+  // partner sandboxes retired by a reset (or a failed signup), dropped once their grace period is over
+  scheduler.every('sandboxes.drop_retired', 60_000, () => modules.sandboxes.dropRetired());
   scheduler.every('carts.mark_abandoned', 5 * 60_000, () => perEnv(db, ids, (ctx) => modules.carts.abandonment.markAbandoned(ctx)));
   scheduler.every('carts.purge_expired', 60 * 60_000, () => perEnv(db, ids, (ctx) => modules.carts.carts.purgeExpired(ctx)));
   scheduler.every('events.purge', 60 * 60_000, () =>

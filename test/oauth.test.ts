@@ -236,11 +236,11 @@ describe('signing keys and the JWKS', () => {
 });
 
 describe('tokens and environments', () => {
-  it('a test token reads test data and never live data', async () => {
-    const testProduct = await createProduct(t);
+  it("a test token reads its partner's sandbox and never live data", async () => {
     const liveProduct = await createProduct(t, {}, t.keys.liveSecret);
     const token = await accessToken(t, await partner());
-    expect((await asToken('GET', `/v1/products/${testProduct.id}`, token)).statusCode).toBe(200);
+    const sandboxProduct = (await asToken('GET', '/v1/products?limit=1', token)).json().data[0]; // the demo store the sandbox was seeded with
+    expect((await asToken('GET', `/v1/products/${sandboxProduct.id}`, token)).statusCode).toBe(200);
     expect((await asToken('GET', `/v1/products/${liveProduct.id}`, token)).statusCode).toBe(404);
   });
 });

@@ -87,14 +87,16 @@ describe('approval and live credentials', () => {
     expect(live.client_secret).toMatch(/^cs_live_/);
     expect(approved.json().partner.clients.map((c: { environment: string }) => c.environment).sort()).toEqual(['live', 'test']);
 
-    const testProduct = await createProduct(t);
+    const sharedTestProduct = await createProduct(t); // the installation's own test mode, not the partner's sandbox
     const liveProduct = await createProduct(t, {}, t.keys.liveSecret);
     const liveToken = await accessToken(t, live);
     const testToken = await accessToken(t, testCreds);
+    const sandboxProduct = (await asToken('GET', '/v1/products?limit=1', testToken)).json().data[0]; // the demo store the sandbox was seeded with
     expect((await asToken('GET', `/v1/products/${liveProduct.id}`, liveToken)).statusCode).toBe(200);
-    expect((await asToken('GET', `/v1/products/${testProduct.id}`, liveToken)).statusCode).toBe(404);
-    expect((await asToken('GET', `/v1/products/${testProduct.id}`, testToken)).statusCode).toBe(200);
+    expect((await asToken('GET', `/v1/products/${sandboxProduct.id}`, liveToken)).statusCode).toBe(404);
+    expect((await asToken('GET', `/v1/products/${sandboxProduct.id}`, testToken)).statusCode).toBe(200);
     expect((await asToken('GET', `/v1/products/${liveProduct.id}`, testToken)).statusCode).toBe(404);
+    expect((await asToken('GET', `/v1/products/${sharedTestProduct.id}`, testToken)).statusCode).toBe(404);
   });
 
   it('operators list and read partners; a partner reads only itself', async () => {
@@ -151,9 +153,11 @@ describe('seller partners', () => {
   it('a suspended seller\'s client cannot get tokens and its tokens stop (unauthorized_client, 401)', async () => {
     const { partner, credentials } = await signup(t, { kind: 'seller', scopes: ['catalog:write'] });
     const token = await accessToken(t, credentials);
-    const activated = await t.call('POST', `/v1/sellers/${partner.test_seller_id}/activate`);
+    // the operator acts in the partner's sandbox with its test key and Tessera-Partner
+    const inSandbox = { headers: { 'tessera-partner': partner.id } };
+    const activated = await t.call('POST', `/v1/sellers/${partner.test_seller_id}/activate`, inSandbox);
     expect(activated.statusCode).toBe(200);
-    expect((await t.call('POST', `/v1/sellers/${partner.test_seller_id}/suspend`)).statusCode).toBe(200);
+    expect((await t.call('POST', `/v1/sellers/${partner.test_seller_id}/suspend`, inSandbox)).statusCode).toBe(200);
     expect((await asToken('GET', '/v1/seller', token)).statusCode).toBe(401);
     const refused = await tokenRequest(t, { grant_type: 'client_credentials' }, { authorization: basic(credentials.client_id, credentials.client_secret) });
     expect([refused.statusCode, refused.json().error]).toEqual([400, 'unauthorized_client']);

@@ -63,10 +63,10 @@ describe('the partner walk-through', () => {
   it('runs as the README writes it, with curl: signup, token, catalog, cart, shipping, checkout with tok_visa, the order', async () => {
     const block = walkthroughBlock();
     expect(block).toMatch(/^API=http:\/\/127\.0\.0\.1:8080$/m);
-    const script = `${block.replace(/^API=.*$/m, '')}\nprintf '\\n@@VARS %s %s %s\\n' "$SKU" "$CART" "$ORDER"\n`;
+    const script = `${block.replace(/^API=.*$/m, '')}\nprintf '\\n@@VARS %s %s %s %s\\n' "$SKU" "$CART" "$ORDER" "$(echo "$SIGNUP" | jq -r .partner.id)"\n`;
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], { env: { ...process.env, API: baseUrl, NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1' }, timeout: 60_000 });
     const [printed = '', vars = ''] = stdout.split('\n@@VARS ');
-    const [sku, cartId, orderId] = vars.trim().split(' ');
+    const [sku, cartId, orderId, partnerId] = vars.trim().split(' ');
     expect(orderId, stdout).toMatch(/^ord_/);
 
     // What the block printed: the cart with the address, its shipping options, the cart with shipping, the order.
@@ -77,9 +77,10 @@ describe('the partner walk-through', () => {
     expect(order).toMatchObject({ id: orderId, object: 'order', status: 'paid', cart_id: cartId, email: 'ada@example.com', totals: shipped.totals });
     expect(order.lines.map((l) => l.sku)).toEqual([sku]);
 
-    // The order is in the sandbox (test mode), as the operator's test key sees it.
-    const read = await t.call('GET', `/v1/orders/${orderId}`);
+    // The order is in the partner's own sandbox: the operator's test key reaches it with Tessera-Partner, and not without.
+    const read = await t.call('GET', `/v1/orders/${orderId}`, { headers: { 'tessera-partner': partnerId! } });
     expect(read.json()).toMatchObject({ id: orderId, status: 'paid' });
+    expect((await t.call('GET', `/v1/orders/${orderId}`)).statusCode).toBe(404);
   }, 90_000);
 
   it('runs through the SDK with only what the docs say, and each scope the docs name is needed', async () => {

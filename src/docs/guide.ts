@@ -64,6 +64,7 @@ export function apiGuide(config: Config): string {
     webhook_timeout: millis(config.webhooks.timeoutMs),
     test_private_webhooks: config.webhooks.testAllowPrivate ? ' and loopback or private addresses, so a receiver on your machine works' : ' (loopback and private addresses are refused, as in live mode)',
     simulate_timeout: millis(config.simulateTimeoutMs),
+    sandbox_products: String(config.sandbox.seedProducts),
     carrier_codes: carrierCodes(),
   };
   return fs.readFileSync(GUIDE, 'utf8').replace(/\{\{(\w+)\}\}/g, (whole, name: string) => {

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { inject } from 'vitest';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { Database, type Environment } from '../../src/platform/db/database.js';
+import { Database, type Mode } from '../../src/platform/db/database.js';
 import { InvalidationBus } from '../../src/platform/db/invalidation.js';
 import { ulidIds } from '../../src/platform/crypto/ids.js';
 import { createLogger } from '../../src/platform/observability/logger.js';
@@ -75,7 +75,7 @@ export interface TestApp extends App {
 /** Builds the real app on its own database, with keys for test and live mode and captured logs. */
 export async function startTestApp(options: { env?: NodeJS.ProcessEnv; database?: { url: string; drop(): Promise<void> }; now?: () => Date } = {}): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
-  const config = loadConfig({ TESSERA_RATE_LIMIT: '100000/1', TESSERA_PAYMENT_TIMEOUT_MS: '3000', ...options.env });
+  const config = loadConfig({ TESSERA_RATE_LIMIT: '100000/1', TESSERA_PAYMENT_TIMEOUT_MS: '3000', TESSERA_SANDBOX_SEED_PRODUCTS: '20', ...options.env });
   const db = new Database(database.url, 5, true);
   const bus = new InvalidationBus(database.url);
   await bus.start();
@@ -84,7 +84,7 @@ export async function startTestApp(options: { env?: NodeJS.ProcessEnv; database?
   const metrics = new Metrics(); // with the default process metrics, as in production
   const built = await buildApp({ config, db, bus, logger, metrics, ...(options.now ? { now: options.now } : {}) });
   const ids = ulidIds();
-  const mk = async (env: Environment, type: 'secret' | 'publishable') => (await built.modules.developers.keys.create(env, ids, { type })).secret;
+  const mk = async (env: Mode, type: 'secret' | 'publishable') => (await built.modules.developers.keys.create(env, ids, { type })).secret;
   const keys = { secret: await mk('test', 'secret'), liveSecret: await mk('live', 'secret'), publishable: await mk('test', 'publishable') };
   const contract = contractValidator(built.app.swagger() as unknown as OpenApiDocument);
   const rawInject = validateInjections(built.app, contract);

@@ -20,8 +20,8 @@ export function tag(): string {
   return `${process.pid.toString(36)}${counter}${crypto.randomBytes(2).toString('hex')}`.toUpperCase();
 }
 
-async function ok<T>(t: TestApp, method: string, url: string, body?: unknown, status = 200): Promise<T> {
-  const res = await t.call(method, url, { body });
+async function ok<T>(t: TestApp, method: string, url: string, body?: unknown, status = 200, headers: Record<string, string> = {}): Promise<T> {
+  const res = await t.call(method, url, { body, headers });
   expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(status);
   return res.json<T>();
 }
@@ -30,26 +30,31 @@ async function ok<T>(t: TestApp, method: string, url: string, body?: unknown, st
  * Creates a store: a USD region for `country` with an 8.875 % exclusive tax, a flat 500 option
  * (free over 10000) and a weight option, one location, and one product per price with `stock` units.
  */
-export async function createStore(t: TestApp, opts: { country: string; prices?: number[]; stock?: number; taxRate?: number; inclusive?: boolean; capture?: 'automatic' | 'manual' }): Promise<Store> {
+export async function createStore(
+  t: TestApp,
+  opts: { country: string; prices?: number[]; stock?: number; taxRate?: number; inclusive?: boolean; capture?: 'automatic' | 'manual'; /** set it up in this partner's sandbox (Tessera-Partner) */ partner?: string },
+): Promise<Store> {
   const id = tag();
-  const region = await ok<{ id: string }>(t, 'POST', '/v1/regions', { name: `Region ${id}`, currency: 'USD', countries: [opts.country], tax_rate: opts.taxRate ?? 8.875, tax_inclusive: opts.inclusive ?? false, capture_method: opts.capture ?? 'automatic' }, 201);
-  const flat = await ok<{ id: string }>(t, 'POST', `/v1/regions/${region.id}/shipping_options`, { name: 'Standard', price: { type: 'flat', amount: 500 }, free_over_amount: 10_000 }, 201);
+  const h: Record<string, string> = opts.partner ? { 'tessera-partner': opts.partner } : {};
+  const region = await ok<{ id: string }>(t, 'POST', '/v1/regions', { name: `Region ${id}`, currency: 'USD', countries: [opts.country], tax_rate: opts.taxRate ?? 8.875, tax_inclusive: opts.inclusive ?? false, capture_method: opts.capture ?? 'automatic' }, 201, h);
+  const flat = await ok<{ id: string }>(t, 'POST', `/v1/regions/${region.id}/shipping_options`, { name: 'Standard', price: { type: 'flat', amount: 500 }, free_over_amount: 10_000 }, 201, h);
   const weight = await ok<{ id: string }>(
     t,
     'POST',
     `/v1/regions/${region.id}/shipping_options`,
     { name: 'By weight', price: { type: 'weight', bands: [{ max_grams: 1000, amount: 700 }, { max_grams: 5000, amount: 1500 }] } },
     201,
+    h,
   );
-  const location = await ok<{ id: string }>(t, 'POST', '/v1/stock_locations', { name: `Warehouse ${id}` }, 201);
+  const location = await ok<{ id: string }>(t, 'POST', '/v1/stock_locations', { name: `Warehouse ${id}` }, 201, h);
   const skus: string[] = [];
   const variantIds: string[] = [];
   for (const [i, amount] of (opts.prices ?? [2500]).entries()) {
     const sku = `SKU-${id}-${i}`;
-    const product = await ok<{ variants: { id: string }[] }>(t, 'POST', '/v1/products', { title: `Item ${id} ${i}`, status: 'published', variants: [{ sku, weight_grams: 400, prices: [{ currency: 'USD', amount }] }] }, 201);
+    const product = await ok<{ variants: { id: string }[] }>(t, 'POST', '/v1/products', { title: `Item ${id} ${i}`, status: 'published', variants: [{ sku, weight_grams: 400, prices: [{ currency: 'USD', amount }] }] }, 201, h);
     skus.push(sku);
     variantIds.push(product.variants[0]!.id);
-    await ok(t, 'PUT', `/v1/stock_locations/${location.id}/levels/${sku}`, { on_hand: opts.stock ?? 100 });
+    await ok(t, 'PUT', `/v1/stock_locations/${location.id}/levels/${sku}`, { on_hand: opts.stock ?? 100 }, 200, h);
   }
   return { regionId: region.id, flatId: flat.id, weightId: weight.id, locationId: location.id, skus, variantIds };
 }

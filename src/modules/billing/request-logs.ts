@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Logger } from 'pino';
-import type { EnvDb } from '../../platform/db/database.js';
+import { modeOf, type EnvDb } from '../../platform/db/database.js';
 import type { Credential } from '../../platform/http/context.js';
 import { AppError } from '../../platform/http/errors.js';
 import type { RequestLogEntry } from '../../platform/http/metering.js';
@@ -87,7 +87,7 @@ export class RequestLogs {
     await this.home.query(
       `INSERT INTO request_logs (partner_id, env, client_id, method, route, status, latency_ms, request_id, idempotency_key, created_at)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::float8[], $8::text[], $9::text[], $10::timestamptz[])`,
-      [col((e) => e.credential.partnerId), col((e) => e.credential.env), col((e) => e.credential.id), col((e) => e.method), col((e) => e.route), col((e) => e.status), col((e) => e.latencyMs), col((e) => e.requestId), col((e) => e.idempotencyKey), col((e) => e.at)],
+      [col((e) => e.credential.partnerId), col((e) => modeOf(e.credential.env)), col((e) => e.credential.id), col((e) => e.method), col((e) => e.route), col((e) => e.status), col((e) => e.latencyMs), col((e) => e.requestId), col((e) => e.idempotencyKey), col((e) => e.at)],
       'request_logs_insert',
     );
     // the statement's own inserts are invisible to its subqueries: prune in a second one
@@ -108,7 +108,7 @@ export class RequestLogs {
     if (caller.partnerId) {
       if (query.partner_id !== undefined && query.partner_id !== caller.partnerId) throw new AppError(BillingErrors.partnerNotFound, `No partner ${query.partner_id}.`);
       partnerId = caller.partnerId;
-      env = caller.env;
+      env = modeOf(caller.env);
     } else {
       operatorOnly(caller, 'billing:read');
       partnerId = query.partner_id ?? null;

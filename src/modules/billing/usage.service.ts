@@ -1,4 +1,4 @@
-import type { EnvDb, Environment } from '../../platform/db/database.js';
+import { modeOf, type EnvDb, type Mode } from '../../platform/db/database.js';
 import type { IdGenerator } from '../../platform/crypto/ids.js';
 import type { Credential, ServiceContext } from '../../platform/http/context.js';
 import { AppError } from '../../platform/http/errors.js';
@@ -36,7 +36,7 @@ export class UsageService {
   async meter(call: MeteredCall): Promise<void> {
     const at = this.now();
     const { period, start, end } = periodAt(at);
-    const env = call.credential.env;
+    const env = modeOf(call.credential.env);
     const meters = call.meter && call.meter !== 'api_calls' ? ['api_calls', call.meter] : ['api_calls'];
     const live = env === 'live';
     const ctx: ServiceContext = { env: 'live', db: this.home, actor: call.credential, requestId: call.requestId, idempotencyKey: call.idempotencyKey, now: () => at, ids: this.ids };
@@ -69,11 +69,11 @@ export class UsageService {
   async current(caller: Credential, query: UsageQueryInput): Promise<List<Usage>> {
     const { period, start, end } = periodAt(this.now());
     let partnerIds: string[];
-    let envs: readonly Environment[];
+    let envs: readonly Mode[];
     if (caller.partnerId) {
       if (query.partner_id !== undefined && query.partner_id !== caller.partnerId) throw new AppError(BillingErrors.partnerNotFound, `No partner ${query.partner_id}.`);
       partnerIds = query.starting_after ? [] : [caller.partnerId];
-      envs = [caller.env];
+      envs = [modeOf(caller.env)];
     } else {
       operatorOnly(caller, 'billing:read');
       envs = query.environment ? [query.environment] : ['live', 'test'];
@@ -94,7 +94,7 @@ export class UsageService {
   }
 }
 
-function summary(partnerId: string, env: Environment, plan: Plan, period: string, start: Date, end: Date, rows: readonly repo.CounterRow[]): Usage {
+function summary(partnerId: string, env: Mode, plan: Plan, period: string, start: Date, end: Date, rows: readonly repo.CounterRow[]): Usage {
   const meter = (name: (typeof METERS)[number]) => {
     const p = plan.meters[name];
     const quantity = Number(rows.find((r) => r.partner_id === partnerId && r.env === env && r.meter === name)?.quantity ?? 0);

@@ -74,9 +74,10 @@ export class CartLatencyRecorder {
     if (this.pending.size === 0) return;
     const batch = [...this.pending.values()];
     this.pending = new Map();
-    for (const env of ['live', 'test'] as const) {
+    let failed: Error | undefined;
+    // every environment the samples came from (a partner sandbox too); one failing (a sandbox just dropped) does not stop the others
+    for (const env of new Set(batch.map((b) => b.env))) {
       const mine = batch.filter((b) => b.env === env);
-      if (!mine.length) continue;
       await this.db.forEnv(env).query(
         `UPDATE carts c SET latency_ms = (SELECT coalesce(array_agg(x ORDER BY n), '{}') FROM (
              SELECT x, n FROM unnest(c.latency_ms || v.samples) WITH ORDINALITY AS u(x, n)
@@ -84,8 +85,9 @@ export class CartLatencyRecorder {
          FROM (SELECT key AS id, ARRAY(SELECT jsonb_array_elements_text(value)::int) AS samples FROM jsonb_each($1::jsonb)) v
          WHERE c.id = v.id`,
         [JSON.stringify(Object.fromEntries(mine.map((b) => [b.id, b.samples])))],
-      );
+      ).catch((err: unknown) => void (failed ??= err instanceof Error ? err : new Error(String(err))));
     }
+    if (failed) throw failed;
   }
 
   start(intervalMs = 1000): void {

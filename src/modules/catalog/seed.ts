@@ -1,4 +1,4 @@
-import type { Queryable } from '../../platform/db/database.js';
+import { isEnvironment, type Queryable } from '../../platform/db/database.js';
 import { InvalidationBus } from '../../platform/db/invalidation.js';
 import { slugify } from './catalog.rules.js';
 import type { Variant } from './catalog.schemas.js';
@@ -302,7 +302,7 @@ export async function seedCatalog(db: Queryable, options: { products: number }):
     // Running servers drop their cached reads when this transaction commits.
     const { rows } = await db.query<{ env: string }>('SELECT current_schema() AS env');
     const env = rows[0]?.env;
-    if (env === 'live' || env === 'test') {
+    if (env !== undefined && isEnvironment(env)) {
       await InvalidationBus.publish(db, env, 'category', '*');
       await InvalidationBus.publish(db, env, 'product', '*');
     }

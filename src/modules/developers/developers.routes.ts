@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { ListOf, ListQuery } from '../../platform/http/pagination.js';
 import type { ModuleDeps } from '../../platform/http/module.js';
 import { serviceContext } from '../../platform/http/module.js';
-import type { KeysService } from './keys.service.js';
+import { keyMode, type KeysService } from './keys.service.js';
 import { Nullable, StringEnum } from '../../platform/http/schemas.js';
 import { API_VERSIONS } from '../../platform/http/versioning.js';
 
@@ -35,7 +35,7 @@ export function developersRoutes(deps: ModuleDeps, keys: KeysService): FastifyPl
       },
       async (request) => {
         const ctx = serviceContext(request, deps);
-        return keys.list(ctx.env, request.query.starting_after, request.query.limit);
+        return keys.list(keyMode(ctx.env), request.query.starting_after, request.query.limit);
       },
     );
 
@@ -61,7 +61,7 @@ export function developersRoutes(deps: ModuleDeps, keys: KeysService): FastifyPl
       },
       async (request, reply) => {
         const ctx = serviceContext(request, deps);
-        const created = await keys.create(ctx.env, ctx.ids, request.body);
+        const created = await keys.create(keyMode(ctx.env), ctx.ids, request.body);
         return reply.code(201).send(created);
       },
     );
@@ -81,7 +81,7 @@ export function developersRoutes(deps: ModuleDeps, keys: KeysService): FastifyPl
       },
       async (request) => {
         const ctx = serviceContext(request, deps);
-        return keys.setVersion(ctx.env, request.params.id, request.body.api_version);
+        return keys.setVersion(keyMode(ctx.env), request.params.id, request.body.api_version);
       },
     );
 
@@ -93,7 +93,7 @@ export function developersRoutes(deps: ModuleDeps, keys: KeysService): FastifyPl
       },
       async (request) => {
         const ctx = serviceContext(request, deps);
-        return keys.revoke(ctx.env, request.params.id);
+        return keys.revoke(keyMode(ctx.env), request.params.id);
       },
     );
   };

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { Database, Environment } from '../../platform/db/database.js';
+import { isSandbox, type Database, type Environment, type Mode } from '../../platform/db/database.js';
 import { InvalidationBus } from '../../platform/db/invalidation.js';
 import type { IdGenerator } from '../../platform/crypto/ids.js';
 import { generateKey, hashKey, parseKey, type KeyType } from '../../platform/crypto/keys.js';
@@ -13,7 +13,14 @@ export const KeyErrors = defineErrors({
   invalidScopes: { code: 'invalid_scopes', status: 422, title: 'Invalid scopes' },
   keyNotFound: { code: 'api_key_not_found', status: 404, title: 'API key not found' },
   sellerSuspended: { code: 'seller_suspended', status: 403, title: 'Seller suspended' },
+  sandboxKeys: { code: 'sandbox_api_keys_unsupported', status: 403, title: 'No API keys in a partner sandbox' },
 });
+
+/** The mode whose API keys `env` manages; a partner sandbox has none (its partner's OAuth clients stand in for keys). */
+export function keyMode(env: Environment): Mode {
+  if (isSandbox(env)) throw new AppError(KeyErrors.sandboxKeys, 'API keys belong to live and test mode. A partner sandbox is reached with the partner\'s OAuth clients.');
+  return env;
+}
 
 /**
  * What authentication needs of the marketplace (filled in composition.ts): the status of a seller,
@@ -49,7 +56,7 @@ export interface ApiKey {
   id: string;
   object: 'api_key';
   type: KeyType;
-  environment: Environment;
+  environment: Mode;
   name: string | null;
   redacted: string;
   scopes: string[];
@@ -65,7 +72,7 @@ export interface CreatedKey extends ApiKey {
   secret: string;
 }
 
-function present(env: Environment, row: repo.ApiKeyRow): ApiKey {
+function present(env: Mode, row: repo.ApiKeyRow): ApiKey {
   return {
     id: row.id,
     object: 'api_key',
@@ -175,7 +182,7 @@ export class KeysService {
     return resolved;
   }
 
-  async create(env: Environment, ids: IdGenerator, input: { type: KeyType; scopes?: readonly string[]; name?: string | null; seller_id?: string | null; api_version?: string }): Promise<CreatedKey> {
+  async create(env: Mode, ids: IdGenerator, input: { type: KeyType; scopes?: readonly string[]; name?: string | null; seller_id?: string | null; api_version?: string }): Promise<CreatedKey> {
     const secret = generateKey(input.type, env);
     return this.store(env, ids, secret, input);
   }
@@ -185,15 +192,15 @@ export class KeysService {
    * (`POST /v1/sellers/:id/keys`) calls this; `POST /v1/api_keys` cannot set a seller.
    */
   async createSellerKey(env: Environment, ids: IdGenerator, input: { sellerId: string; name: string | null; scopes: readonly string[] }): Promise<CreatedKey> {
-    return this.create(env, ids, { type: 'restricted', scopes: input.scopes, name: input.name, seller_id: input.sellerId });
+    return this.create(keyMode(env), ids, { type: 'restricted', scopes: input.scopes, name: input.name, seller_id: input.sellerId });
   }
 
   /** Registers a key of the caller's choosing (TESSERA_ADMIN_KEY); a no-op when it exists. */
-  async ensure(env: Environment, ids: IdGenerator, secret: string, input: { type: KeyType; scopes?: readonly string[]; name?: string }): Promise<ApiKey> {
+  async ensure(env: Mode, ids: IdGenerator, secret: string, input: { type: KeyType; scopes?: readonly string[]; name?: string }): Promise<ApiKey> {
     return this.store(env, ids, secret, input);
   }
 
-  private async store(env: Environment, ids: IdGenerator, secret: string, input: { type: KeyType; scopes?: readonly string[]; name?: string | null; seller_id?: string | null; api_version?: string }): Promise<CreatedKey> {
+  private async store(env: Mode, ids: IdGenerator, secret: string, input: { type: KeyType; scopes?: readonly string[]; name?: string | null; seller_id?: string | null; api_version?: string }): Promise<CreatedKey> {
     const scopes = scopesFor(input.type, input.scopes);
     const hash = hashKey(secret);
     const row = await repo.insertKey(this.db.forEnv(env), {
@@ -211,17 +218,17 @@ export class KeysService {
     return { ...present(env, row), secret };
   }
 
-  async list(env: Environment, after: string | undefined, limit: number): Promise<List<ApiKey>> {
+  async list(env: Mode, after: string | undefined, limit: number): Promise<List<ApiKey>> {
     const rows = await repo.pageKeys(this.db.forEnv(env), after, limit + 1);
     return toList(rows.map((r) => present(env, r)), limit, (k) => k.id);
   }
 
-  async hasSecretKey(env: Environment): Promise<boolean> {
+  async hasSecretKey(env: Mode): Promise<boolean> {
     return (await repo.countActiveSecretKeys(this.db.forEnv(env))) > 0;
   }
 
   /** Pins a key to another API version (an upgrade, or back while migrating); its next request uses it. */
-  async setVersion(env: Environment, id: string, version: string): Promise<ApiKey> {
+  async setVersion(env: Mode, id: string, version: string): Promise<ApiKey> {
     const updated = await this.db.forEnv(env).transaction(async (tx) => {
       const r = await repo.setKeyVersion(tx, id, version);
       if (r) await InvalidationBus.publish(tx, env, 'api_key', r.key_hash);
@@ -232,7 +239,7 @@ export class KeysService {
     return present(env, updated.row);
   }
 
-  async revoke(env: Environment, id: string): Promise<ApiKey> {
+  async revoke(env: Mode, id: string): Promise<ApiKey> {
     const revoked = await this.db.forEnv(env).transaction(async (tx) => {
       const r = await repo.revokeKey(tx, id);
       if (r) await InvalidationBus.publish(tx, env, 'api_key', r.key_hash);

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { jwtVerify, SignJWT, errors as joseErrors, decodeProtectedHeader, type JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
-import type { EnvDb, Environment } from '../../platform/db/database.js';
+import type { EnvDb, Environment, Mode } from '../../platform/db/database.js';
 import type { InvalidationBus } from '../../platform/db/invalidation.js';
 import { hashKey } from '../../platform/crypto/keys.js';
 import { scopeCovers } from '../../platform/http/auth.js';
@@ -37,6 +37,8 @@ export interface TokenResponse {
 
 /** A client as token checks need it; cached per process, dropped through the invalidation bus. */
 interface ClientState {
+  mode: Mode;
+  /** Where its tokens work: live, or the partner's own sandbox (the shared test schema for partners from before sandboxes). */
   env: Environment;
   revoked: boolean;
   partnerId: string;
@@ -58,6 +60,11 @@ function invalidToken(reason: string): AppError {
   return new AppError(PartnerErrors.invalidToken, reason, [], {
     'www-authenticate': `Bearer realm="tessera", error="invalid_token", error_description="${reason.replace(/["\\]/g, '')}"`,
   });
+}
+
+/** Where a client's tokens work: live mode, or its partner's sandbox. */
+export function clientEnv(row: Pick<repo.ClientWithSandbox, 'env' | 'sandbox'>): Environment {
+  return row.env === 'live' ? 'live' : (row.sandbox ?? 'test');
 }
 
 /** True when a presented bearer token is shaped like a JWT (three base64url parts), not an API key. */
@@ -110,7 +117,7 @@ export class OAuthService {
       scopes = [...new Set(asked)];
     }
     if (client.seller_id) {
-      const status = this.options.sellerStatus ? await this.options.sellerStatus(client.env, client.seller_id) : undefined;
+      const status = this.options.sellerStatus ? await this.options.sellerStatus(clientEnv(client), client.seller_id) : undefined;
       if (status !== 'pending' && status !== 'active') throw new OAuthError('unauthorized_client', `The client's seller ${client.seller_id} is ${status ?? 'missing'}.`);
     }
     const { kid, key } = await this.keys.signing();
@@ -159,7 +166,7 @@ export class OAuthService {
     const env = payload.tessera_env;
     const client = await this.client(clientId);
     if (!client || client.revoked) throw invalidToken('The access token was issued to a revoked client.');
-    if (env !== client.env) throw invalidToken(`The access token is not a ${client.env}-mode token.`);
+    if (env !== client.mode) throw invalidToken(`The access token is not a ${client.mode}-mode token.`);
     const sellerId = typeof payload.seller_id === 'string' ? payload.seller_id : null;
     if (sellerId !== client.sellerId) throw invalidToken('The access token does not match its client.');
     if (sellerId && client.sellerStatus !== 'pending' && client.sellerStatus !== 'active') throw invalidToken(`The seller ${sellerId} is ${client.sellerStatus ?? 'missing'}.`);
@@ -170,11 +177,12 @@ export class OAuthService {
     const cached = this.clients.get(id);
     if (cached !== undefined) return cached;
     const seen = this.generation;
-    const row = await repo.findClient(this.db, id);
+    const row = await repo.findClientWithSandbox(this.db, id);
     let state: ClientState | false = false;
     if (row) {
-      const sellerStatus = row.seller_id && this.options.sellerStatus ? await this.options.sellerStatus(row.env, row.seller_id) : undefined;
-      state = { env: row.env, revoked: row.revoked_at !== null, partnerId: row.partner_id, sellerId: row.seller_id, sellerStatus };
+      const env = clientEnv(row);
+      const sellerStatus = row.seller_id && this.options.sellerStatus ? await this.options.sellerStatus(env, row.seller_id) : undefined;
+      state = { mode: row.env, env, revoked: row.revoked_at !== null, partnerId: row.partner_id, sellerId: row.seller_id, sellerStatus };
     }
     if (this.generation === seen) this.clients.set(id, state);
     return state;

@@ -9,4 +9,6 @@ export const PartnerErrors = defineErrors({
   liveModeRequired: { code: 'live_mode_required', status: 403, title: 'Live mode required' },
   notAPartner: { code: 'not_a_partner', status: 403, title: 'Not a partner credential' },
   invalidToken: { code: 'invalid_token', status: 401, title: 'Invalid access token' },
+  partnerHeaderNotAllowed: { code: 'partner_header_not_allowed', status: 403, title: 'Tessera-Partner not allowed' },
+  sandboxRequired: { code: 'partner_sandbox_required', status: 403, title: 'A partner sandbox credential is required' },
 });

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../platform/db/database.js';
+import type { Mode, Queryable, SandboxEnv } from '../../platform/db/database.js';
 
 export type PartnerKind = 'seller' | 'integrator';
 
@@ -12,6 +12,9 @@ export interface PartnerRow {
   granted_scopes: string[] | null;
   test_seller_id: string | null;
   live_seller_id: string | null;
+  /** The partner's own sandbox, where its test-mode clients work; null for partners from before sandboxes (the shared test schema). */
+  sandbox: SandboxEnv | null;
+  sandbox_reset_at: Date | null;
   created_at: Date;
   approved_at: Date | null;
 }
@@ -19,22 +22,47 @@ export interface PartnerRow {
 export interface ClientRow {
   id: string;
   partner_id: string;
-  env: 'live' | 'test';
+  env: Mode;
   scopes: string[];
   seller_id: string | null;
   created_at: Date;
   revoked_at: Date | null;
 }
 
-const PARTNER = 'id, name, email, kind, status, requested_scopes, granted_scopes, test_seller_id, live_seller_id, created_at, approved_at';
+/** A client with its partner's sandbox, as token checks need it. */
+export interface ClientWithSandbox extends ClientRow {
+  sandbox: SandboxEnv | null;
+}
+
+const PARTNER = 'id, name, email, kind, status, requested_scopes, granted_scopes, test_seller_id, live_seller_id, sandbox, sandbox_reset_at, created_at, approved_at';
 const CLIENT = 'id, partner_id, env, scopes, seller_id, created_at, revoked_at';
 
-export async function insertPartner(db: Queryable, row: Omit<PartnerRow, 'approved_at' | 'granted_scopes' | 'live_seller_id' | 'status'>): Promise<PartnerRow> {
+export async function insertPartner(db: Queryable, row: Omit<PartnerRow, 'approved_at' | 'granted_scopes' | 'live_seller_id' | 'status' | 'sandbox_reset_at'>): Promise<PartnerRow> {
   const { rows } = await db.query<PartnerRow>(
-    `INSERT INTO partners (id, name, email, kind, status, requested_scopes, test_seller_id, created_at) VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7) RETURNING ${PARTNER}`,
-    [row.id, row.name, row.email, row.kind, row.requested_scopes, row.test_seller_id, row.created_at],
+    `INSERT INTO partners (id, name, email, kind, status, requested_scopes, test_seller_id, sandbox, created_at) VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8) RETURNING ${PARTNER}`,
+    [row.id, row.name, row.email, row.kind, row.requested_scopes, row.test_seller_id, row.sandbox, row.created_at],
   );
   return rows[0]!;
+}
+
+/** Points the partner at a fresh sandbox; returns the one it replaces (locked first, so concurrent resets queue). */
+export async function swapSandbox(db: Queryable, id: string, sandbox: SandboxEnv, at: Date): Promise<{ previous: SandboxEnv | null } | undefined> {
+  const { rows } = await db.query<{ previous: SandboxEnv | null }>(
+    `WITH old AS (SELECT id, sandbox FROM partners WHERE id = $1 FOR UPDATE)
+     UPDATE partners p SET sandbox = $2, sandbox_reset_at = $3 FROM old WHERE p.id = old.id RETURNING old.sandbox AS previous`,
+    [id, sandbox, at],
+  );
+  return rows[0];
+}
+
+/** The client `id` and its partner's sandbox. */
+export async function findClientWithSandbox(db: Queryable, id: string): Promise<ClientWithSandbox | undefined> {
+  const { rows } = await db.query<ClientWithSandbox>(
+    `SELECT c.id, c.partner_id, c.env, c.scopes, c.seller_id, c.created_at, c.revoked_at, p.sandbox FROM oauth_clients c JOIN partners p ON p.id = c.partner_id WHERE c.id = $1`,
+    [id],
+    'oauth_client_with_sandbox',
+  );
+  return rows[0];
 }
 
 export async function findPartner(db: Queryable, id: string, forUpdate = false): Promise<PartnerRow | undefined> {
@@ -83,9 +111,9 @@ export async function clientsOfMany(db: Queryable, partnerIds: readonly string[]
 }
 
 /** The client a presented secret authenticates: not revoked, and the secret not expired at `now`. */
-export async function clientBySecret(db: Queryable, clientId: string, hash: string, now: Date): Promise<ClientRow | undefined> {
-  const { rows } = await db.query<ClientRow>(
-    `SELECT ${CLIENT.split(', ').map((c) => `c.${c}`).join(', ')} FROM oauth_client_secrets s JOIN oauth_clients c ON c.id = s.client_id
+export async function clientBySecret(db: Queryable, clientId: string, hash: string, now: Date): Promise<ClientWithSandbox | undefined> {
+  const { rows } = await db.query<ClientWithSandbox>(
+    `SELECT ${CLIENT.split(', ').map((c) => `c.${c}`).join(', ')}, p.sandbox FROM oauth_client_secrets s JOIN oauth_clients c ON c.id = s.client_id JOIN partners p ON p.id = c.partner_id
      WHERE s.secret_hash = $1 AND c.id = $2 AND c.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > $3)`,
     [hash, clientId, now],
   );

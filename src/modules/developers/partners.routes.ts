@@ -179,6 +179,35 @@ export function partnersRoutes(deps: ModuleDeps, partners: PartnersService): Fas
       },
       async (request) => partners.revoke(serviceContext(request, deps).actor!, request.params.id),
     );
+
+    app.post(
+      '/v1/test_helpers/reset',
+      {
+        config: { auth: { scopes: [], sellers: true } },
+        schema: {
+          tags: ['Partners'],
+          summary: "Reset the partner's sandbox (test mode)",
+          description:
+            "Wipes the calling partner's test data: its sandbox starts again as at signup (the demo store, and a seller partner's pending test seller under the same id). Products, carts, orders, payments, shipments, webhook endpoints and events made in test mode are gone; OAuth clients, secrets, live data, usage and the request log stay. Other partners' sandboxes are never touched. Requests already running finish in the old sandbox. Only a partner's test-mode access token may call it (403 `partner_sandbox_required` otherwise).",
+          response: {
+            200: Type.Object(
+              {
+                object: Type.Literal('sandbox_reset'),
+                partner_id: Type.String(),
+                environment: Type.Literal('test'),
+                seller_id: Nullable(Type.String()),
+                reset_at: Type.String({ format: 'date-time' }),
+              },
+              { $id: 'SandboxReset' },
+            ),
+          },
+        },
+      },
+      async (request) => {
+        const ctx = serviceContext(request, deps);
+        return partners.resetSandbox(ctx.actor!, ctx.ids, ctx.requestId);
+      },
+    );
   };
 }
 

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Database, EnvDb, Environment } from '../../platform/db/database.js';
+import type { Database, EnvDb, Environment, Mode, Queryable, SandboxEnv } from '../../platform/db/database.js';
 import { InvalidationBus } from '../../platform/db/invalidation.js';
 import type { IdGenerator } from '../../platform/crypto/ids.js';
 import { hashKey } from '../../platform/crypto/keys.js';
@@ -16,7 +16,24 @@ import * as repo from './partners.repo.js';
  * for a `seller` partner, in the environment of `ctx`.
  */
 export interface SellerAccountsPort {
-  createSeller(ctx: ServiceContext, input: { name: string; email: string }, partnerId: string): Promise<{ id: string }>;
+  /** @param id the seller's id: given when a sandbox reset makes the partner's test seller again. */
+  createSeller(ctx: ServiceContext, input: { name: string; email: string }, partnerId: string, id?: string): Promise<{ id: string }>;
+}
+
+/** Partner sandboxes (platform/db/sandboxes.ts, filled in composition.ts): made migrated and seeded with the demo store. */
+export interface SandboxesPort {
+  create(): Promise<SandboxEnv>;
+  /** Stops work in `env` once `tx` commits; its schema is dropped after a grace period. */
+  retire(tx: Queryable, env: SandboxEnv): Promise<void>;
+}
+
+/** What `POST /v1/test_helpers/reset` answers. */
+export interface SandboxReset {
+  object: 'sandbox_reset';
+  partner_id: string;
+  environment: 'test';
+  seller_id: string | null;
+  reset_at: string;
 }
 
 /** Scopes a partner may never ask for: operator powers over keys, partners and OAuth. */
@@ -27,7 +44,7 @@ export interface OAuthClient {
   id: string;
   object: 'oauth_client';
   partner_id: string;
-  environment: Environment;
+  environment: Mode;
   scopes: string[];
   seller_id: string | null;
   created_at: string;
@@ -53,7 +70,7 @@ export interface Partner {
 export interface IssuedCredentials {
   client_id: string;
   client_secret: string;
-  environment: Environment;
+  environment: Mode;
   scopes: string[];
   seller_id: string | null;
 }
@@ -83,7 +100,7 @@ function presentPartner(p: repo.PartnerRow, clients: repo.ClientRow[]): Partner 
 }
 
 /** A client secret: `cs_<env>_` and 43 base64url characters (256 random bits); only its SHA-256 is stored. */
-function newSecret(env: Environment): string {
+function newSecret(env: Mode): string {
   return `cs_${env}_${crypto.randomBytes(32).toString('base64url')}`;
 }
 
@@ -115,6 +132,7 @@ export class PartnersService {
     private readonly bus: InvalidationBus,
     private readonly oauth: OAuthService,
     private readonly sellers: SellerAccountsPort,
+    private readonly sandboxes: SandboxesPort,
     private readonly now: () => Date,
   ) {
     this.home = db.forEnv('live');
@@ -127,15 +145,24 @@ export class PartnersService {
   async signup(ids: IdGenerator, requestId: string, input: { name: string; email: string; kind: repo.PartnerKind; scopes: readonly string[] }): Promise<{ partner: Partner; credentials: IssuedCredentials }> {
     const scopes = validScopes(input.scopes, '/scopes');
     const partnerId = ids('ptr');
-    // the sandbox seller first: if the partner's transaction then fails, a pending test seller is all that is left
-    const sellerId = input.kind === 'seller' ? (await this.sellers.createSeller(this.ctxFor('test', ids, requestId), { name: input.name, email: input.email }, partnerId)).id : null;
+    // the partner's own sandbox first, with its pending test seller; if the partner's transaction then fails, the sandbox is retired
+    const sandbox = await this.sandboxes.create();
     const secret = newSecret('test');
     const now = this.now();
-    const { partner, client } = await this.home.transaction(async (tx) => {
-      const partner = await repo.insertPartner(tx, { id: partnerId, name: input.name, email: input.email, kind: input.kind, requested_scopes: scopes, test_seller_id: sellerId, created_at: now });
-      const client = await repo.insertClient(tx, { id: ids('cli'), partner_id: partnerId, env: 'test', scopes, seller_id: sellerId, created_at: now }, hashKey(secret));
-      return { partner, client };
-    });
+    let sellerId: string | null = null;
+    let made: { partner: repo.PartnerRow; client: repo.ClientRow };
+    try {
+      if (input.kind === 'seller') sellerId = (await this.sellers.createSeller(this.ctxFor(sandbox, ids, requestId), { name: input.name, email: input.email }, partnerId)).id;
+      made = await this.home.transaction(async (tx) => {
+        const partner = await repo.insertPartner(tx, { id: partnerId, name: input.name, email: input.email, kind: input.kind, requested_scopes: scopes, test_seller_id: sellerId, sandbox, created_at: now });
+        const client = await repo.insertClient(tx, { id: ids('cli'), partner_id: partnerId, env: 'test', scopes, seller_id: sellerId, created_at: now }, hashKey(secret));
+        return { partner, client };
+      });
+    } catch (err) {
+      await this.sandboxes.retire(this.home, sandbox).catch(() => undefined);
+      throw err;
+    }
+    const { partner, client } = made;
     return { partner: presentPartner(partner, [client]), credentials: { client_id: client.id, client_secret: secret, environment: 'test', scopes, seller_id: sellerId } };
   }
 
@@ -158,6 +185,57 @@ export class PartnersService {
       return { row, client };
     });
     return { partner: presentPartner(row, await repo.clientsOf(this.home, id)), credentials: { client_id: client.id, client_secret: secret, environment: 'live', scopes: client.scopes, seller_id: sellerId } };
+  }
+
+  /**
+   * `POST /v1/test_helpers/reset`: wipes the calling partner's test data. The partner gets a fresh
+   * sandbox (the demo store, and its pending test seller again under the same id) in one update;
+   * the old one stops at once and is dropped after a grace period. Its clients, secrets, live data,
+   * usage and request log are untouched. Concurrent resets queue on the partner's row; each leaves
+   * a fresh sandbox.
+   */
+  async resetSandbox(caller: Credential, ids: IdGenerator, requestId: string): Promise<SandboxReset> {
+    if (!caller.partnerId || caller.env === 'live') {
+      throw new AppError(PartnerErrors.sandboxRequired, "Resetting wipes a partner's own sandbox: call it with an access token of the partner's test-mode client.");
+    }
+    const partner = await this.find(caller.partnerId);
+    const fresh = await this.sandboxes.create();
+    const now = this.now();
+    const clients = (await repo.clientsOf(this.home, partner.id)).filter((c) => c.env === 'test');
+    try {
+      if (partner.kind === 'seller' && partner.test_seller_id) {
+        await this.sellers.createSeller(this.ctxFor(fresh, ids, requestId), { name: partner.name, email: partner.email }, partner.id, partner.test_seller_id);
+      }
+      await this.home.transaction(async (tx) => {
+        const swapped = await repo.swapSandbox(tx, partner.id, fresh, now);
+        if (swapped?.previous) await this.sandboxes.retire(tx, swapped.previous);
+        for (const c of clients) await InvalidationBus.publish(tx, 'live', CLIENT_TOPIC, c.id);
+      });
+    } catch (err) {
+      await this.sandboxes.retire(this.home, fresh).catch(() => undefined);
+      throw err;
+    }
+    for (const c of clients) {
+      this.oauth.forget(c.id);
+      this.bus.deliver('live', CLIENT_TOPIC, c.id);
+    }
+    return { object: 'sandbox_reset', partner_id: partner.id, environment: 'test', seller_id: partner.kind === 'seller' ? partner.test_seller_id : null, reset_at: now.toISOString() };
+  }
+
+  /**
+   * An operator's test-mode secret key sent with `Tessera-Partner: ptr_…` acts in that partner's
+   * sandbox: to moderate a seller partner's listings, activate its test seller, or look at what the
+   * partner sees. Any other credential is refused (403): a partner never reaches another's sandbox.
+   */
+  async actInSandbox(credential: Credential, partnerId: string): Promise<Credential> {
+    if (credential.partnerId || credential.sellerId || credential.type !== 'secret' || credential.env !== 'test') {
+      throw new AppError(PartnerErrors.partnerHeaderNotAllowed, "Tessera-Partner is for operators: send it with a test-mode secret key to act in that partner's sandbox.", [
+        { detail: 'Not allowed with this credential.', parameter: 'Tessera-Partner' },
+      ]);
+    }
+    const partner = /^ptr_\w{1,60}$/.test(partnerId) ? await repo.findPartner(this.home, partnerId) : undefined;
+    if (!partner) throw new AppError(PartnerErrors.partnerNotFound, `No partner ${partnerId}.`, [{ detail: 'Unknown partner.', parameter: 'Tessera-Partner' }]);
+    return { ...credential, env: partner.sandbox ?? 'test' };
   }
 
   private async find(id: string): Promise<repo.PartnerRow> {

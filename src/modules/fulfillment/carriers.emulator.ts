@@ -1,4 +1,4 @@
-import type { Environment } from '../../platform/db/database.js';
+import { isSandbox, modeOf, type Environment, type Mode } from '../../platform/db/database.js';
 import type { CarrierAdapter, CarrierCode, RawScan } from './carriers/carrier.js';
 import { adapterFor } from './carriers/index.js';
 
@@ -13,7 +13,7 @@ export class CarrierEmulator {
   constructor(
     /** Tessera's own base URL, where the carriers post (set once the server listens). */
     private target: string,
-    private readonly secretFor: (env: Environment, carrier: CarrierCode) => string | undefined,
+    private readonly secretFor: (env: Mode, carrier: CarrierCode) => string | undefined,
     private readonly now: () => Date,
   ) {}
 
@@ -27,14 +27,17 @@ export class CarrierEmulator {
     return adapter.journey.find((c) => !seen.has(c)) ?? adapter.journey[adapter.journey.length - 1]!;
   }
 
-  /** Sends one scan for `trackingNumber` as `carrier`; returns it and Tessera's HTTP answer. */
+  /**
+   * Sends one scan for `trackingNumber` as `carrier`; returns it and Tessera's HTTP answer. A
+   * partner sandbox's carrier account posts to its own webhook URL (`?sandbox=`), signed with test mode's secret.
+   */
   async send(env: Environment, carrier: CarrierCode, trackingNumber: string, rawCode: string, rawMessage: string, occurredAt = this.now()): Promise<{ scan: RawScan; status: number }> {
     const adapter = adapterFor(carrier);
-    const secret = this.secretFor(env, carrier);
+    const secret = this.secretFor(modeOf(env), carrier);
     if (!adapter || !secret) throw new Error(`no emulated ${carrier} for ${env} mode`);
     const scan: RawScan = { scanId: `emu_${carrier}_${Date.now().toString(36)}_${++this.scans}`, trackingNumber, rawCode, rawMessage, occurredAt, location: 'Emulated hub' };
     const body = adapter.render([scan]);
-    const res = await fetch(`${this.target}/v1/carriers/${carrier}/webhooks`, {
+    const res = await fetch(`${this.target}/v1/carriers/${carrier}/webhooks${isSandbox(env) ? `?sandbox=${env}` : ''}`, {
       method: 'POST',
       headers: { ...adapter.sign(body, secret, this.now()), 'content-type': 'application/json' },
       body,

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import { ENVIRONMENTS, type Database, type Environment } from '../../platform/db/database.js';
+import { isSandbox, MODES, type Database, type Environment, type Mode } from '../../platform/db/database.js';
 import type { IdGenerator } from '../../platform/crypto/ids.js';
 import { AppError } from '../../platform/http/errors.js';
 import { jobContext } from '../../platform/http/module.js';
@@ -19,14 +19,14 @@ type Headers = Readonly<Record<string, string | string[] | undefined>>;
  * once), then parsed, normalised and applied in the background, idempotently per scan.
  */
 export class CarrierIntake {
-  private readonly secrets: Record<Environment, Partial<Record<CarrierCode, string>>>;
+  private readonly secrets: Record<Mode, Partial<Record<CarrierCode, string>>>;
   private readonly unknownCodes: Counter<'carrier'>;
   private readonly received: Counter<'carrier' | 'result'>;
   private readonly background: EnvironmentLoop;
 
   constructor(
     private readonly deps: { db: Database; ids: IdGenerator; now: () => Date; logger: Logger; registry: Registry; pollMs: number },
-    configured: Partial<Record<Environment, Partial<Record<string, string>>>>,
+    configured: Partial<Record<Mode, Partial<Record<string, string>>>>,
     private readonly shipments: ShipmentsService,
   ) {
     const test: Partial<Record<CarrierCode, string>> = {};
@@ -35,30 +35,38 @@ export class CarrierIntake {
     for (const c of CARRIERS) if (configured.live?.[c]) live[c] = configured.live[c];
     this.secrets = { test, live };
     this.unknownCodes = new Counter({ name: 'tessera_carrier_unknown_codes_total', help: 'Carrier scans whose raw code no table knows (stored as `unknown`), by carrier.', labelNames: ['carrier'], registers: [deps.registry] });
-    this.background = new EnvironmentLoop('carriers.intake', (env) => this.runOnce(env), deps.pollMs, deps.logger);
+    this.background = new EnvironmentLoop('carriers.intake', () => deps.db.environments(), (env) => this.runOnce(env), deps.pollMs, deps.logger);
     this.received = new Counter({ name: 'tessera_carrier_webhooks_total', help: 'Carrier webhooks received, by carrier and result (accepted, bad_signature).', labelNames: ['carrier', 'result'], registers: [deps.registry] });
   }
 
   /** The secret a carrier signs `env`'s webhooks with (the emulators sign with it). */
-  secretFor(env: Environment, carrier: CarrierCode): string | undefined {
+  secretFor(env: Mode, carrier: CarrierCode): string | undefined {
     return this.secrets[env][carrier];
   }
 
   /**
    * Verifies the carrier's signature (the secret it matches tells the environment: each has its
    * own), stores the raw body and answers. 401 on a bad signature, 404 for an unknown carrier.
+   * A test-mode webhook naming a partner `sandbox` (its carrier account's webhook URL) goes to that sandbox.
    */
-  async receive(carrierName: string, body: string, headers: Headers): Promise<{ object: 'carrier_webhook'; id: string }> {
+  async receive(carrierName: string, body: string, headers: Headers, sandbox?: string): Promise<{ object: 'carrier_webhook'; id: string }> {
     const adapter = adapterFor(carrierName);
     if (!adapter) throw new AppError(FulfillmentErrors.unknownCarrier, `No carrier "${carrierName}"; carriers are ${CARRIERS.join(', ')}.`);
     const now = this.deps.now();
-    const env = ENVIRONMENTS.find((e) => {
+    const mode = MODES.find((e) => {
       const secret = this.secrets[e][adapter.code];
       return secret !== undefined && adapter.verify(body, headers, secret, now);
     });
-    if (!env) {
+    if (!mode) {
       this.received.inc({ carrier: adapter.code, result: 'bad_signature' });
       throw new AppError(FulfillmentErrors.invalidCarrierSignature, `The ${adapter.name} signature does not verify.`);
+    }
+    let env: Environment = mode;
+    if (sandbox !== undefined) {
+      if (mode !== 'test' || !isSandbox(sandbox) || !(await this.deps.db.environments()).includes(sandbox)) {
+        throw new AppError(FulfillmentErrors.unknownSandbox, `No sandbox ${sandbox} receives ${adapter.name} test webhooks.`);
+      }
+      env = sandbox;
     }
     const id = this.deps.ids('cwh');
     const db = this.deps.db.forEnv(env);

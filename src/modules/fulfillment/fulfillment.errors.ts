@@ -6,5 +6,6 @@ export const FulfillmentErrors = defineErrors({
   unknownCarrier: { code: 'unknown_carrier', status: 404, title: 'Unknown carrier' },
   invalidCarrierSignature: { code: 'invalid_carrier_signature', status: 401, title: 'Invalid carrier signature' },
   testModeOnly: { code: 'test_mode_only', status: 403, title: 'Test mode only' },
+  unknownSandbox: { code: 'sandbox_not_found', status: 404, title: 'Sandbox not found' },
   emulatorUnreachable: { code: 'carrier_emulator_failed', status: 502, title: 'The emulated carrier could not deliver its webhook' },
 });

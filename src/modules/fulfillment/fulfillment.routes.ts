@@ -90,12 +90,12 @@ export function fulfillmentRoutes(deps: ModuleDeps, shipments: ShipmentsService,
       },
       async (request) => {
         const ctx = serviceContext(request, deps);
-        if (ctx.env !== 'test') throw new AppError(FulfillmentErrors.testModeOnly, 'Test helpers work with test-mode keys only.');
+        if (ctx.env === 'live') throw new AppError(FulfillmentErrors.testModeOnly, 'Test helpers work with test-mode keys only.');
         const shipment = await shipments.get(ctx, request.params.id);
         const adapter = adapterFor(shipment.carrier);
         if (!adapter) throw new AppError(FulfillmentErrors.unknownCarrier, `No carrier ${shipment.carrier}.`);
         const code = request.body.raw_code ?? CarrierEmulator.nextCode(adapter, await shipments.sentCodes(ctx, shipment));
-        const sent = await emulator.send('test', shipment.carrier, shipment.tracking_number, code, request.body.raw_message ?? `Emulated ${adapter.name} scan ${code}`).catch((err: unknown) => {
+        const sent = await emulator.send(ctx.env, shipment.carrier, shipment.tracking_number, code, request.body.raw_message ?? `Emulated ${adapter.name} scan ${code}`).catch((err: unknown) => {
           throw new AppError(FulfillmentErrors.emulatorUnreachable, `The emulated ${adapter.name} could not reach this API: ${(err as Error).message}`);
         });
         return { object: 'carrier_scan_sent' as const, shipment_id: shipment.id, carrier: shipment.carrier, raw_code: code, webhook_status: sent.status };
@@ -118,10 +118,11 @@ export function fulfillmentRoutes(deps: ModuleDeps, shipments: ShipmentsService,
             security: [],
             description: "Verified with the carrier's own signature scheme (401 when it does not verify), stored as received, answered at once; its scans are applied in the background, once each.",
             params: Type.Object({ carrier: Type.String({ maxLength: 20 }) }),
+            querystring: Type.Object({ sandbox: Type.Optional(Type.String({ maxLength: 60, description: "A partner sandbox's carrier account posts here with its sandbox (test mode only)." })) }, { additionalProperties: false }),
             response: { 202: Type.Object({ object: Type.Literal('carrier_webhook'), id: Type.String() }) },
           },
         },
-        async (request, reply) => reply.code(202).send(await intake.receive(request.params.carrier, typeof request.body === 'string' ? request.body : '', request.headers)),
+        async (request, reply) => reply.code(202).send(await intake.receive(request.params.carrier, typeof request.body === 'string' ? request.body : '', request.headers, request.query.sandbox)),
       );
     });
   };

@@ -1,4 +1,4 @@
-import { ENVIRONMENTS, type Database, type EnvDb, type Environment } from '../../platform/db/database.js';
+import type { Database, EnvDb } from '../../platform/db/database.js';
 import { settleReservations } from './holds.repo.js';
 import { claimExpired, linesOf, trackedLines } from './reservations.repo.js';
 
@@ -42,8 +42,8 @@ export async function releaseExpiredReservations(db: EnvDb, now: Date, options: 
  * (it needs no app, only the database).
  * @example scheduler.every('inventory.release_expired', 30_000, () => releaseExpiredEverywhere(runtime.db));
  */
-export async function releaseExpiredEverywhere(db: Database, now: Date = new Date(), options?: ExpiryOptions): Promise<Record<Environment, number>> {
-  const out: Record<Environment, number> = { live: 0, test: 0 };
-  for (const env of ENVIRONMENTS) out[env] = await releaseExpiredReservations(db.forEnv(env), now, options);
+export async function releaseExpiredEverywhere(db: Database, now: Date = new Date(), options?: ExpiryOptions): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const env of await db.environments()) out[env] = await releaseExpiredReservations(db.forEnv(env), now, options);
   return out;
 }

@@ -125,9 +125,11 @@ export class SellersService {
     };
   }
 
-  /** @param partnerId the developer partner that signed this seller up (partner onboarding, developers module). */
-  async create(ctx: ServiceContext, input: SellerCreate, partnerId: string | null = null): Promise<Seller> {
-    const id = ctx.ids('sel');
+  /**
+   * @param partnerId the developer partner that signed this seller up (partner onboarding, developers module).
+   * @param id given when a partner's sandbox is reset: its test seller is made again under the same id.
+   */
+  async create(ctx: ServiceContext, input: SellerCreate, partnerId: string | null = null, id: string = ctx.ids('sel')): Promise<Seller> {
     const payout = await this.sealPayout(ctx.env, id, input.payout_details ?? null, '/payout_details');
     return ctx.db.transaction(async (tx) => {
       const row = await repo.insertSeller(

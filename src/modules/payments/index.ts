@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ENVIRONMENTS, type Environment } from '../../platform/db/database.js';
+import type { Environment } from '../../platform/db/database.js';
 import type { MigrationSource } from '../../platform/db/migrate.js';
 import { jobContext, type ModuleDeps } from '../../platform/http/module.js';
 import { ProcessorBreakers } from './breakers.js';
@@ -46,10 +46,10 @@ export function createPaymentsModule(deps: ModuleDeps, processors: ProcessorDire
   const service = new PaymentsService(runtime);
   const reconciliation = new ReconciliationService(runtime);
   const jobs = {
-    /** Reconciles both environments; returns the findings counts per environment. */
+    /** Reconciles every environment (each sandbox has its own processor accounts); returns the findings counts per environment. */
     reconcile: async () => {
       const out: Partial<Record<Environment, { id: string; status: string; missing: number; extra: number; amount_mismatch: number }>> = {};
-      for (const env of ENVIRONMENTS) {
+      for (const env of await deps.db.environments()) {
         const run = await reconciliation.run(jobContext(deps, env), 'schedule');
         out[env] = { id: run.id, status: run.status, ...run.summary };
       }
@@ -58,7 +58,7 @@ export function createPaymentsModule(deps: ModuleDeps, processors: ProcessorDire
     /** Settles payments left `processing` and refunds left `pending` (see recoverPayments). */
     recover: async (olderThanMs?: number) => {
       const out: Partial<Record<Environment, RecoveryResult>> = {};
-      for (const env of ENVIRONMENTS) out[env] = await recoverPayments(jobContext(deps, env), runtime, service, olderThanMs);
+      for (const env of await deps.db.environments()) out[env] = await recoverPayments(jobContext(deps, env), runtime, service, olderThanMs);
       return out;
     },
   };

@@ -15,6 +15,8 @@ export interface HttpProcessorOptions {
   name: string;
   url: string;
   apiKey: string;
+  /** The processor account to act as (`Processor-Account`, like Stripe-Account): a partner sandbox's own test account. */
+  account?: string;
   /** Per-request timeout, connect to last byte; must exceed the slowest normal answer (tok_slow: 2 s). */
   timeoutMs: number;
   /** Concurrent connections to this processor (64); more requests wait for one, inside their timeout. */
@@ -102,6 +104,7 @@ export class HttpProcessor implements PaymentProcessor {
       headers['content-length'] = payload.length;
     }
     if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
+    if (this.options.account) headers['processor-account'] = this.options.account;
     const started = performance.now();
     const raw = await this.exchange(method, path, headers, payload, this.options.timeoutMs, this.agent);
     if (raw.kind !== 'ambiguous' || !raw.stale || method !== 'GET') return raw;

@@ -10,7 +10,14 @@ import type { Metrics } from '../../platform/observability/metrics.js';
 export class RecsCache<V extends object> {
   private readonly lru: LRUCache<string, V>;
   private readonly inflight = new Map<string, Promise<V>>();
-  private readonly generation: Record<Environment, number> = { live: 0, test: 0 };
+  private readonly generation = new Map<Environment, number>();
+  /** Bumped by a clear of every environment. */
+  private everything = 0;
+
+  /** Changes whenever `env` (or everything) is cleared: a load that began under another token is not stored. */
+  private token(env: Environment): string {
+    return `${this.everything}.${this.generation.get(env) ?? 0}`;
+  }
 
   constructor(
     private readonly name: string,
@@ -27,11 +34,11 @@ export class RecsCache<V extends object> {
     if (hit !== undefined) return hit;
     const running = this.inflight.get(full);
     if (running) return running;
-    const generation = this.generation[env];
+    const generation = this.token(env);
     const promise = load().then(
       (value) => {
         this.inflight.delete(full);
-        if (this.generation[env] === generation) this.lru.set(full, value);
+        if (this.token(env) === generation) this.lru.set(full, value);
         return value;
       },
       (err: unknown) => {
@@ -57,23 +64,27 @@ export class RecsCache<V extends object> {
     }
     this.metrics.cacheLookup(this.name, missing.length === 0);
     if (missing.length === 0) return out;
-    const generation = this.generation[env];
+    const generation = this.token(env);
     const loaded = await load(missing);
     for (const [key, value] of loaded) {
       out.set(key, value);
-      if (this.generation[env] === generation) this.lru.set(`${env}|${key}`, value);
+      if (this.token(env) === generation) this.lru.set(`${env}|${key}`, value);
     }
     return out;
   }
 
-  /** Drops every entry of `env` (both environments when none is given). */
+  /** Drops every entry of `env` (of every environment when none is given). */
   clear(env?: Environment): void {
-    for (const e of env ? [env] : (['live', 'test'] as const)) {
-      this.generation[e]++;
-      const prefix = `${e}|`;
-      // collected first: deleting while iterating the LRU's list could skip entries
-      for (const key of [...this.lru.keys()]) if (key.startsWith(prefix)) this.lru.delete(key);
-      for (const key of [...this.inflight.keys()]) if (key.startsWith(prefix)) this.inflight.delete(key);
+    if (!env) {
+      this.everything++;
+      this.lru.clear();
+      this.inflight.clear();
+      return;
     }
+    this.generation.set(env, (this.generation.get(env) ?? 0) + 1);
+    const prefix = `${env}|`;
+    // collected first: deleting while iterating the LRU's list could skip entries
+    for (const key of [...this.lru.keys()]) if (key.startsWith(prefix)) this.lru.delete(key);
+    for (const key of [...this.inflight.keys()]) if (key.startsWith(prefix)) this.inflight.delete(key);
   }
 }

@@ -51,7 +51,7 @@ export class DeliveryWorker {
     private readonly endpoints: EndpointsService,
   ) {
     this.random = deps.random ?? Math.random;
-    this.background = new EnvironmentLoop('webhooks.deliver', (env) => this.runOnce(env), config.pollMs, deps.logger);
+    this.background = new EnvironmentLoop('webhooks.deliver', () => deps.db.environments(), (env) => this.runOnce(env), config.pollMs, deps.logger);
   }
 
   /** One pass in `env`; returns how many deliveries it attempted. */
@@ -85,7 +85,7 @@ export class DeliveryWorker {
           d.url,
           { 'webhook-id': event.id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': signatureHeader(endpointSecrets, event.id, at, body) },
           body,
-          { timeoutMs: this.config.timeoutMs, maxResponseBytes: this.config.maxResponseBytes, allowPrivate: env === 'test' && this.config.testAllowPrivate },
+          { timeoutMs: this.config.timeoutMs, maxResponseBytes: this.config.maxResponseBytes, allowPrivate: env !== 'live' && this.config.testAllowPrivate },
         );
       }
       const attemptedAt = this.deps.now();

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { ENVIRONMENTS, type Database } from '../../platform/db/database.js';
+import { MODES, type Database } from '../../platform/db/database.js';
 
 /** Webhook delivery metrics. Failure ratio per endpoint: rate of `result="failure"` over all, by `endpoint`. */
 export class WebhookMetrics {
@@ -32,7 +32,7 @@ export class WebhookMetrics {
       labelNames: ['environment'],
       registers: [registry],
       async collect() {
-        for (const env of ENVIRONMENTS) {
+        for (const env of MODES) {
           const { rows } = await db.forEnv(env).query<{ n: number }>("SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'");
           this.set({ environment: env }, rows[0]?.n ?? 0);
         }
@@ -45,7 +45,7 @@ export class WebhookMetrics {
       registers: [registry],
       async collect() {
         this.reset();
-        for (const env of ENVIRONMENTS) {
+        for (const env of MODES) {
           const { rows } = await db.forEnv(env).query<{ id: string; failing_since: Date }>("SELECT id, failing_since FROM webhook_endpoints WHERE failing_since IS NOT NULL AND status = 'enabled'");
           for (const r of rows) this.set({ environment: env, endpoint: r.id }, Math.max(0, (now().getTime() - r.failing_since.getTime()) / 1000));
         }

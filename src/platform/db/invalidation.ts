@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Environment, Queryable } from './database.js';
+import { isEnvironment, type Environment, type Queryable } from './database.js';
 
 const CHANNEL = 'tessera_invalidate';
 
@@ -41,7 +41,7 @@ export class InvalidationBus {
     const client = new pg.Client({ connectionString: this.url });
     client.on('notification', (msg) => {
       const [env, topic, key] = (msg.payload ?? '').split('|');
-      if ((env === 'live' || env === 'test') && topic && key !== undefined) this.deliver(env, topic, key);
+      if (env !== undefined && isEnvironment(env) && topic && key !== undefined) this.deliver(env, topic, key);
     });
     client.on('error', () => this.reconnect());
     client.on('end', () => this.reconnect());

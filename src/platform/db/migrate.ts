@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
-import { ENVIRONMENTS, type Environment } from './database.js';
+import { MODES, isSandbox, type Environment } from './database.js';
 
 /** A folder of numbered SQL files (`001_products.sql`) owned by one module. */
 export interface MigrationSource {
@@ -10,7 +10,7 @@ export interface MigrationSource {
   dir: string;
 }
 
-interface Migration {
+export interface Migration {
   module: string;
   version: number;
   name: string;
@@ -18,9 +18,9 @@ interface Migration {
   checksum: string;
 }
 
-const LOCK_ID = 727_274_001; // pg_advisory_lock key: one migrator at a time across processes
+export const MIGRATION_LOCK_ID = 727_274_001; // pg_advisory_lock key: one migrator at a time across processes
 
-function load(sources: readonly MigrationSource[]): Migration[] {
+export function load(sources: readonly MigrationSource[]): Migration[] {
   const out: Migration[] = [];
   for (const source of sources) {
     const files = fs.readdirSync(source.dir).filter((f) => /^\d{3}_[\w-]+\.sql$/.test(f)).sort();
@@ -38,7 +38,7 @@ function load(sources: readonly MigrationSource[]): Migration[] {
   return out;
 }
 
-const LEDGER = (schema: Environment) => `
+export const LEDGER = (schema: Environment) => `
   CREATE SCHEMA IF NOT EXISTS ${schema};
   CREATE TABLE IF NOT EXISTS ${schema}.schema_migrations (
     module text NOT NULL,
@@ -58,8 +58,16 @@ async function applied(client: pg.PoolClient | pg.Pool, schema: Environment): Pr
   return new Map(res.rows.map((r) => [`${r.module}/${r.version}`, r.checksum]));
 }
 
+/** live and test, then every sandbox not retired (listed in live.sandboxes once live is migrated). */
+async function schemas(client: pg.PoolClient | pg.Pool): Promise<Environment[]> {
+  const listed = await client.query<{ t: string | null }>(`SELECT to_regclass('live.sandboxes') AS t`);
+  if (!listed.rows[0]?.t) return [...MODES];
+  const { rows } = await client.query<{ env: string }>('SELECT env FROM live.sandboxes WHERE retired_at IS NULL ORDER BY created_at');
+  return [...MODES, ...rows.map((r) => r.env).filter(isSandbox)];
+}
+
 /**
- * Brings both environments' schemas up to date. Each file runs in its own transaction with
+ * Brings every environment's schema up to date. Each file runs in its own transaction with
  * `search_path` set to the schema, so module SQL never names a schema. An edited migration that
  * was already applied is an error: migrations are append-only.
  * Returns the names of the files applied.
@@ -69,8 +77,8 @@ export async function migrate(pool: pg.Pool, sources: readonly MigrationSource[]
   const client = await pool.connect();
   const done: string[] = [];
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [LOCK_ID]);
-    for (const schema of ENVIRONMENTS) {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    for (const schema of await schemas(client)) {
       await client.query(LEDGER(schema));
       const have = await applied(client, schema);
       for (const m of migrations) {
@@ -97,7 +105,7 @@ export async function migrate(pool: pg.Pool, sources: readonly MigrationSource[]
       }
     }
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [LOCK_ID]).catch(() => undefined);
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
     client.release();
   }
   return done;
@@ -107,7 +115,7 @@ export async function migrate(pool: pg.Pool, sources: readonly MigrationSource[]
 export async function pendingMigrations(pool: pg.Pool, sources: readonly MigrationSource[]): Promise<string[]> {
   const migrations = load(sources);
   const pending: string[] = [];
-  for (const schema of ENVIRONMENTS) {
+  for (const schema of await schemas(pool)) {
     const have = await applied(pool, schema);
     for (const m of migrations) if (have.get(`${m.module}/${m.version}`) !== m.checksum) pending.push(`${schema}:${m.module}/${m.name}`);
   }

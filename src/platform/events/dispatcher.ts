@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { ENVIRONMENTS, type Database, type Environment, type Queryable } from '../db/database.js';
+import { MODES, type Database, type Environment, type Queryable } from '../db/database.js';
 import type { IdGenerator } from '../crypto/ids.js';
 import type { ServiceContext } from '../http/context.js';
 import { EnvironmentLoop } from '../jobs/loop.js';
@@ -63,7 +63,7 @@ export class Dispatcher {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [deps.registry],
     });
-    this.background = new EnvironmentLoop('events.dispatch', (env) => this.runOnce(env), options.pollMs, deps.logger, (n) => n >= options.batchSize);
+    this.background = new EnvironmentLoop('events.dispatch', () => deps.db.environments(), (env) => this.runOnce(env), options.pollMs, deps.logger, (n) => n >= options.batchSize);
     const db = deps.db;
     new Gauge({
       name: 'tessera_outbox_depth',
@@ -71,7 +71,7 @@ export class Dispatcher {
       labelNames: ['environment'],
       registers: [deps.registry],
       async collect() {
-        for (const env of ENVIRONMENTS) {
+        for (const env of MODES) {
           const { rows } = await db.forEnv(env).query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
           this.set({ environment: env }, rows[0]?.n ?? 0);
         }

@@ -1,4 +1,4 @@
-import type { Environment, Queryable } from '../db/database.js';
+import { modeOf, type Environment, type Queryable } from '../db/database.js';
 import type { EventContext, EventEnvelope } from './outbox.js';
 
 export interface EventRow {
@@ -10,7 +10,7 @@ export interface EventRow {
 }
 
 export function toEnvelope(env: Environment, r: EventRow): EventEnvelope {
-  return { id: r.id, object: 'event', type: r.type, created_at: r.created_at, environment: env, data: r.data, context: r.context };
+  return { id: r.id, object: 'event', type: r.type, created_at: r.created_at, environment: modeOf(env), data: r.data, context: r.context };
 }
 
 export interface EventFilter {

@@ -35,7 +35,7 @@ export class NatsSink {
     private readonly url: string,
     private readonly stream: string,
   ) {
-    this.background = new EnvironmentLoop('events.nats', (env) => this.runOnce(env), deps.pollMs, deps.logger);
+    this.background = new EnvironmentLoop('events.nats', () => deps.db.environments(), (env) => this.runOnce(env), deps.pollMs, deps.logger);
   }
 
   private client(): Promise<{ nc: NatsConnection; js: JetStreamClient }> {

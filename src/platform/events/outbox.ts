@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/database.js';
+import { modeOf, type Mode, type Queryable } from '../db/database.js';
 import type { ServiceContext } from '../http/context.js';
 
 /** Who caused an event: an API key, or the system (a background job, a webhook from outside). */
@@ -25,7 +25,8 @@ export interface EventEnvelope {
   object: 'event';
   type: string;
   created_at: Date;
-  environment: ServiceContext['env'];
+  /** live or test: a partner sandbox's events are test-mode events. */
+  environment: Mode;
   data: { object: Record<string, unknown>; previous_attributes?: Record<string, unknown> };
   context: EventContext;
 }
@@ -76,7 +77,7 @@ export function envelopes(ctx: ServiceContext, events: NewEvent | readonly NewEv
     object: 'event',
     type: e.type,
     created_at,
-    environment: ctx.env,
+    environment: modeOf(ctx.env),
     data: e.previous ? { object: e.object, previous_attributes: e.previous } : { object: e.object },
     context: eventContext(ctx, e),
   }));

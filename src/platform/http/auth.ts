@@ -3,7 +3,16 @@ import { AppError, Errors } from './errors.js';
 import type { Credential, RouteAuth } from './context.js';
 
 /** Looks a presented token up; null when no such live key exists. Supplied by the keys module. */
-export type CredentialResolver = (token: string) => Promise<Credential | null>;
+/**
+ * Resolves a bearer token to its credential. `partner` is the request's `Tessera-Partner` header:
+ * an operator's test-mode key acting in that partner's sandbox (as Stripe-Account does for Connect).
+ */
+export type CredentialResolver = (token: string, partner?: string) => Promise<Credential | null>;
+
+function partnerHeader(request: FastifyRequest): string | undefined {
+  const value = request.headers['tessera-partner'];
+  return Array.isArray(value) ? value[0] : value;
+}
 
 /**
  * True when `granted` covers `needed`: an exact match, `*`, a resource wildcard (`catalog:*`), or
@@ -42,7 +51,7 @@ export async function authorize(request: FastifyRequest, auth: RouteAuth, resolv
   const token = bearer(request, 'public' in auth);
   if ('public' in auth) {
     // Public routes still honour a credential when one is sent (it selects the environment).
-    if (token) request.ctx.credential = await resolve(token);
+    if (token) request.ctx.credential = await resolve(token, partnerHeader(request));
     return;
   }
   if (!token) {
@@ -50,7 +59,7 @@ export async function authorize(request: FastifyRequest, auth: RouteAuth, resolv
       'www-authenticate': 'Bearer realm="tessera"',
     });
   }
-  const credential = await resolve(token);
+  const credential = await resolve(token, partnerHeader(request));
   if (!credential) {
     throw new AppError(Errors.invalidApiKey, 'The API key is not valid: it is unknown, malformed or revoked.', [], {
       'www-authenticate': 'Bearer realm="tessera", error="invalid_token"',

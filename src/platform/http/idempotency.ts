@@ -132,7 +132,7 @@ export class Idempotency {
   /** Deletes keys past the retention window in both environments. Returns how many. */
   async purgeExpired(): Promise<number> {
     let n = 0;
-    for (const env of ['live', 'test'] as const) {
+    for (const env of await this.db.environments()) {
       const res = await this.db.forEnv(env).query(`DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)`, [this.retentionHours]);
       n += res.rowCount ?? 0;
     }

@@ -47,7 +47,8 @@ export async function simulateFailure(request: FastifyRequest, timeoutMs: number
   const header = request.headers['tessera-simulate'];
   if (header === undefined) return;
   const value = Array.isArray(header) ? header[0] : header;
-  if (request.ctx.credential?.env !== 'test') {
+  const env = request.ctx.credential?.env;
+  if (env === undefined || env === 'live') {
     throw new AppError(SimulateErrors.simulateNotAllowed, 'Tessera-Simulate works with test-mode keys only; remove it from live requests.', [
       { detail: 'Not allowed outside test mode.', parameter: 'Tessera-Simulate' },
     ]);

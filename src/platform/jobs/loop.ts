@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ENVIRONMENTS, type Environment } from '../db/database.js';
+import type { Environment } from '../db/database.js';
 
 /**
  * Runs `pass` over and over in the background: again at once while it finds work (returns > 0),
@@ -76,7 +76,7 @@ export class PollingLoop {
 }
 
 /**
- * A background worker's loop over both environments: `runOnce(env)` does one batch in one
+ * A background worker's loop over every environment (live, test and the partner sandboxes): `runOnce(env)` does one batch in one
  * environment and says how many items it took. `drain` runs passes until one finds nothing (tests,
  * shutdown); `start` runs them in the background as a PollingLoop, going straight on while some
  * environment has a backlog (`backlog(n)`, by default any work at all).
@@ -86,6 +86,7 @@ export class EnvironmentLoop {
 
   constructor(
     private readonly name: string,
+    private readonly environments: () => Promise<readonly Environment[]>,
     private readonly runOnce: (env: Environment) => Promise<number>,
     private readonly pollMs: number,
     private readonly logger: Logger,
@@ -95,7 +96,7 @@ export class EnvironmentLoop {
   /** One batch in each environment; the items taken in all. */
   async runAll(): Promise<number> {
     let n = 0;
-    for (const env of ENVIRONMENTS) n += await this.runOnce(env);
+    for (const env of await this.environments()) n += await this.runOnce(env);
     return n;
   }
 
@@ -111,7 +112,7 @@ export class EnvironmentLoop {
       this.name,
       async () => {
         let behind = 0;
-        for (const env of ENVIRONMENTS) if (this.backlog(await this.runOnce(env))) behind++;
+        for (const env of await this.environments()) if (this.backlog(await this.runOnce(env))) behind++;
         return behind;
       },
       this.pollMs,

@@ -56,6 +56,8 @@ export class ProcessorEmulator {
   readonly name: string;
   readonly apiKey: string;
   readonly state: ProcessorState;
+  /** Other accounts' books (the `Processor-Account` header, as Stripe-Account): one per partner sandbox. */
+  private readonly accounts = new Map<string, ProcessorState>();
   private readonly server: http.Server;
   private port: number;
   private readonly host: string;
@@ -147,32 +149,42 @@ export class ProcessorEmulator {
     res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
   }
 
+  /** The books of the request's account: its own for a `Processor-Account`, the default otherwise. */
+  private stateFor(req: http.IncomingMessage): ProcessorState {
+    const account = req.headers['processor-account'];
+    if (typeof account !== 'string' || !/^[a-z0-9_]{1,64}$/.test(account)) return this.state;
+    let state = this.accounts.get(account);
+    if (!state) this.accounts.set(account, (state = new ProcessorState(this.name.slice(0, 2))));
+    return state;
+  }
+
   private route(req: http.IncomingMessage, url: URL, body: Json): Answer {
     const method = req.method ?? 'GET';
+    const state = this.stateFor(req);
     const path = url.pathname.replace(/\/+$/, '');
     if (method === 'POST' && path === '/v1/authorizations') {
       const key = req.headers['idempotency-key'];
-      return this.authorize(typeof key === 'string' && key ? key : typeof body.reference === 'string' ? body.reference : '', body);
+      return this.authorize(state, typeof key === 'string' && key ? key : typeof body.reference === 'string' ? body.reference : '', body);
     }
     if (method === 'GET' && path === '/v1/authorizations') {
-      const found = this.state.lookup(url.searchParams.get('reference') ?? '');
+      const found = state.lookup(url.searchParams.get('reference') ?? '');
       return { status: 200, body: { object: 'list', data: found ? [present(found)] : [] } };
     }
-    if (method === 'GET' && path === '/v1/settlements') return { status: 200, body: { object: 'list', data: this.state.settlements() } };
+    if (method === 'GET' && path === '/v1/settlements') return { status: 200, body: { object: 'list', data: state.settlements() } };
     const m = /^\/v1\/authorizations\/([^/]+)(?:\/(capture|void|refunds))?$/.exec(path);
     if (!m) return { status: 404, body: { error: 'not_found', message: `${method} ${path}` } };
     const id = decodeURIComponent(m[1]!);
     const action = m[2];
     if (method === 'GET' && !action) {
-      const auth = this.state.get(id);
+      const auth = state.get(id);
       return auth ? { status: 200, body: present(auth) } : { status: 404, body: { error: 'authorization_not_found', message: id } };
     }
     if (method !== 'POST' || !action) return { status: 405, body: { error: 'method_not_allowed', message: method } };
-    if (action === 'void') return this.answer(this.state.void(id));
+    if (action === 'void') return this.answer(state.void(id));
     if (!isAmount(body.amount)) return { status: 400, body: { error: 'invalid_request', message: 'amount must be a positive integer' } };
-    if (action === 'capture') return this.answer(this.state.capture(id, body.amount));
+    if (action === 'capture') return this.answer(state.capture(id, body.amount));
     if (typeof body.reference !== 'string' || !body.reference) return { status: 400, body: { error: 'invalid_request', message: 'reference required' } };
-    const refund = this.state.refund(id, body.amount, body.reference);
+    const refund = state.refund(id, body.amount, body.reference);
     return isStateError(refund) ? problem(refund) : { status: 200, body: refund };
   }
 
@@ -180,12 +192,12 @@ export class ProcessorEmulator {
     return isStateError(result) ? problem(result) : { status: 200, body: present(result) };
   }
 
-  private authorize(key: string, body: Json): Answer {
+  private authorize(state: ProcessorState, key: string, body: Json): Answer {
     const { amount, currency, token, reference, capture } = body;
     if (!isAmount(amount) || typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency) || typeof token !== 'string' || typeof reference !== 'string' || !reference || typeof capture !== 'boolean') {
       return { status: 400, body: { error: 'invalid_request', message: 'amount (positive integer), currency (ISO 4217), token, reference and capture (boolean) are required' } };
     }
-    const known = this.state.byIdempotencyKey(key);
+    const known = state.byIdempotencyKey(key);
     if (known) {
       if (known.amount !== amount || known.currency !== currency || known.token !== token) {
         return { status: 422, body: { error: 'idempotency_mismatch', message: 'Idempotency-Key reused with other parameters' } };
@@ -200,13 +212,13 @@ export class ProcessorEmulator {
       case 'decline':
       case 'invalid_token': {
         const code = behaviour.kind === 'decline' ? behaviour.declineCode : 'invalid_token';
-        const auth = this.state.record(key, input, code);
+        const auth = state.record(key, input, code);
         return { status: 402, body: { error: 'card_declined', decline_code: code, authorization: present(auth) } };
       }
       case 'approve_then_hang':
-        return { status: 200, body: present(this.state.record(key, input, null)), hang: true };
+        return { status: 200, body: present(state.record(key, input, null)), hang: true };
       case 'approve':
-        return { status: 200, body: present(this.state.record(key, input, null)), delayMs: behaviour.delayMs };
+        return { status: 200, body: present(state.record(key, input, null)), delayMs: behaviour.delayMs };
     }
   }
 
@@ -225,6 +237,7 @@ export class ProcessorEmulator {
     }
     if (method === 'POST' && path === '/_control/reset') {
       this.state.reset();
+      this.accounts.clear();
       this.down = false;
       this.requests = 0;
       return { status: 200, body: { reset: true } };
