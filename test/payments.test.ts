@@ -2,7 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emulatorControl, type EmulatorControl } from '../src/modules/payments/index.js';
 import { ulidIds } from '../src/platform/crypto/ids.js';
 import type { ServiceContext } from '../src/platform/http/context.js';
+import { idempotencyHeader } from '../sdk/index.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { api, ok, problem } from './helpers/sdk.js';
 
 // Tessera and the emulators talk real HTTP over loopback; the emulators count what they authorised.
 let t: TestApp;
@@ -159,31 +161,30 @@ describe('authorisation with failover: each test token gives exactly one authori
 describe('payments over HTTP', () => {
   it('retrieves and lists payments with their attempts; scopes are enforced', async () => {
     const { payment } = await pay('tok_processor_down', { cartId: 'cart_http' });
-    const one = await t.call('GET', `/v1/payments/${payment.id}`);
-    expect(one.statusCode).toBe(200);
-    expect(one.json()).toMatchObject({ id: payment.id, status: 'requires_capture', attempts: [{ outcome: 'unavailable' }, { outcome: 'authorized', processor: 'altpay' }] });
-    const list = await t.call('GET', '/v1/payments?cart_id=cart_http&limit=5');
-    expect(list.json()).toMatchObject({ object: 'list', has_more: false, data: [{ id: payment.id }] });
-    expect((await t.call('GET', '/v1/payments/pay_nope')).json()).toMatchObject({ code: 'payment_not_found' });
-    expect((await t.call('GET', `/v1/payments/${payment.id}`, { key: t.keys.publishable })).statusCode).toBe(403);
+    const admin = api(t);
+    const one = ok(await admin.GET('/v1/payments/{id}', { params: { path: { id: payment.id } } }), 200);
+    expect(one).toMatchObject({ id: payment.id, status: 'requires_capture', attempts: [{ outcome: 'unavailable' }, { outcome: 'authorized', processor: 'altpay' }] });
+    const list = ok(await admin.GET('/v1/payments', { params: { query: { cart_id: 'cart_http', limit: 5 } } }));
+    expect(list).toMatchObject({ object: 'list', has_more: false, data: [{ id: payment.id }] });
+    expect((await admin.GET('/v1/payments/{id}', { params: { path: { id: 'pay_nope' } } })).error).toMatchObject({ code: 'payment_not_found' });
+    problem(await api(t, t.keys.publishable).GET('/v1/payments/{id}', { params: { path: { id: payment.id } } }), 403);
   });
 
   it('captures manually through the API; the Idempotency-Key is required and replays', async () => {
     const { payment } = await pay('tok_visa');
-    const noKey = await t.call('POST', `/v1/payments/${payment.id}/capture`, { body: {} });
-    expect(noKey.json()).toMatchObject({ code: 'idempotency_key_required' });
-    const headers = { 'idempotency-key': `cap-${payment.id}` };
-    const captured = await t.call('POST', `/v1/payments/${payment.id}/capture`, { body: { amount: 2000 }, headers });
-    expect(captured.statusCode, captured.body).toBe(200);
-    expect(captured.json()).toMatchObject({ status: 'succeeded', amount_captured: 2000, amount_capturable: 0 });
-    const replay = await t.call('POST', `/v1/payments/${payment.id}/capture`, { body: { amount: 2000 }, headers });
-    expect(replay.json()).toEqual(captured.json());
-    const again = await t.call('POST', `/v1/payments/${payment.id}/capture`, { body: {}, headers: { 'idempotency-key': `cap2-${payment.id}` } });
-    expect(again.json()).toMatchObject({ status: 409, code: 'payment_invalid_state' });
+    const admin = api(t, undefined, { autoIdempotency: false });
+    const capture = (body: { amount?: number }, key?: string) =>
+      admin.POST('/v1/payments/{id}/capture', { params: { path: { id: payment.id } }, body, ...(key ? { headers: idempotencyHeader(key) } : {}) });
+    expect((await capture({})).error).toMatchObject({ code: 'idempotency_key_required' });
+    const captured = ok(await capture({ amount: 2000 }, `cap-${payment.id}`), 200);
+    expect(captured).toMatchObject({ status: 'succeeded', amount_captured: 2000, amount_capturable: 0 });
+    expect(ok(await capture({ amount: 2000 }, `cap-${payment.id}`))).toEqual(captured);
+    expect((await capture({}, `cap2-${payment.id}`)).error).toMatchObject({ status: 409, code: 'payment_invalid_state' });
     expect((await simpay.authorizations()).data[0]).toMatchObject({ status: 'captured', amount_captured: 2000 });
   });
 
   it('documents the test tokens in the API reference', async () => {
+    // The document itself is not an operation of the typed client.
     const spec = (await t.call('GET', '/openapi.json', { key: null })).json();
     const doc: string = spec.paths['/v1/payments/{id}'].get.description;
     for (const token of ['tok_visa', 'tok_decline', 'tok_insufficient_funds', 'tok_processor_down', 'tok_timeout_after_auth', 'tok_slow']) expect(doc).toContain(token);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idempotencyHeader, TESSERA_VERSION, type Problem, type Schema, type TesseraClient } from '../sdk/index.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { freshCountry, tag } from './helpers/commerce.js';
-import { listen, sdk } from './helpers/sdk.js';
+import { listen, ok, sdk } from './helpers/sdk.js';
 
 /**
  * A store set up and a storefront checkout, end to end over HTTP with the generated SDK (sdk/).
@@ -19,12 +19,6 @@ beforeAll(async () => {
   storefront = sdk(t, baseUrl, t.keys.publishable);
 });
 afterAll(() => t.close());
-
-/** The data of a successful call; fails the test with the problem otherwise. */
-function ok<T>(result: { data?: T; error?: unknown; response: Response }): T {
-  if (result.data === undefined) expect.fail(`${result.response.status}: ${JSON.stringify(result.error)}`);
-  return result.data;
-}
 
 async function setUpStore(country: string) {
   const id = tag();

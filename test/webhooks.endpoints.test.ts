@@ -3,75 +3,79 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { purgeEvents } from '../src/platform/events/events.repo.js';
 import { emit } from '../src/platform/events/outbox.js';
 import { jobContext } from '../src/platform/http/module.js';
+import type { TesseraClient } from '../sdk/index.js';
 import type { TestApp } from './helpers/app.js';
+import { api, ok, problem } from './helpers/sdk.js';
 import { webhookTestbed, type TestbedReceiver } from './helpers/webhooks.js';
 
 const bed = webhookTestbed();
 const { clock, ids, happen } = bed;
 let t: TestApp;
 let receiver: TestbedReceiver;
+let admin: TesseraClient;
 beforeAll(() => {
   ({ t, receiver } = bed);
+  admin = api(t);
 });
 
-const create = (body: unknown, key?: string) => t.call('POST', '/v1/webhook_endpoints', { body, ...(key ? { key } : {}) });
+const create = (body: { url: string; enabled_events: string[]; description?: string; metadata?: Record<string, string> }, key?: string) =>
+  api(t, key).POST('/v1/webhook_endpoints', { body });
+const endpoint = (id: string) => ({ params: { path: { id } } });
 
 describe('webhook endpoints', () => {
   it('shows the secret on create only; reads, lists, updates and deletes', async () => {
-    const res = await create({ url: receiver.url, enabled_events: ['order.*', 'payment.captured'], description: 'ERP', metadata: { team: 'ops' } });
-    expect(res.statusCode).toBe(201);
-    const ep = res.json();
+    const ep = ok(await create({ url: receiver.url, enabled_events: ['order.*', 'payment.captured'], description: 'ERP', metadata: { team: 'ops' } }), 201);
     expect(ep).toMatchObject({ object: 'webhook_endpoint', url: receiver.url, enabled_events: ['order.*', 'payment.captured'], status: 'enabled', description: 'ERP', metadata: { team: 'ops' } });
     expect(ep.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-    const got = (await t.call('GET', `/v1/webhook_endpoints/${ep.id}`)).json();
+    const got = ok(await admin.GET('/v1/webhook_endpoints/{id}', endpoint(ep.id)));
     expect(got.secret).toBeUndefined();
-    expect((await t.call('GET', '/v1/webhook_endpoints')).json().data.map((e: { id: string }) => e.id)).toContain(ep.id);
-    const patched = await t.call('PATCH', `/v1/webhook_endpoints/${ep.id}`, { body: { status: 'disabled' } });
-    expect(patched.json()).toMatchObject({ status: 'disabled', disabled_reason: 'operator' });
-    expect((await t.call('PATCH', `/v1/webhook_endpoints/${ep.id}`, { body: { status: 'enabled' } })).json()).toMatchObject({ status: 'enabled', disabled_reason: null });
-    expect((await t.call('DELETE', `/v1/webhook_endpoints/${ep.id}`)).json()).toEqual({ id: ep.id, object: 'webhook_endpoint', deleted: true });
-    expect((await t.call('GET', `/v1/webhook_endpoints/${ep.id}`)).statusCode).toBe(404);
+    expect(ok(await admin.GET('/v1/webhook_endpoints')).data.map((e) => e.id)).toContain(ep.id);
+    const patched = ok(await admin.PATCH('/v1/webhook_endpoints/{id}', { ...endpoint(ep.id), body: { status: 'disabled' } }));
+    expect(patched).toMatchObject({ status: 'disabled', disabled_reason: 'operator' });
+    expect(ok(await admin.PATCH('/v1/webhook_endpoints/{id}', { ...endpoint(ep.id), body: { status: 'enabled' } }))).toMatchObject({ status: 'enabled', disabled_reason: null });
+    expect(ok(await admin.DELETE('/v1/webhook_endpoints/{id}', endpoint(ep.id)))).toEqual({ id: ep.id, object: 'webhook_endpoint', deleted: true });
+    problem(await admin.GET('/v1/webhook_endpoints/{id}', endpoint(ep.id)), 404);
   });
 
   it('refuses bad input with a problem and writes nothing', async () => {
     for (const body of [{ url: 'not a url', enabled_events: ['*'] }, { url: receiver.url, enabled_events: [] }, { url: receiver.url, enabled_events: ['Order.Created'] }, { url: 'ftp://example.com/x', enabled_events: ['*'] }]) {
       const res = await create(body);
-      expect(res.statusCode).toBe(422);
-      expect(res.headers['content-type']).toContain('application/problem+json');
+      problem(res, 422);
+      expect(res.response.headers.get('content-type')).toContain('application/problem+json');
     }
-    expect((await t.call('GET', '/v1/webhook_endpoints')).json().data).toEqual([]);
+    expect(ok(await admin.GET('/v1/webhook_endpoints')).data).toEqual([]);
   });
 
   it('live mode: https only, and never a loopback, private, link-local or metadata address', async () => {
     for (const url of ['http://example.com/hook', 'https://127.0.0.1/hook', 'https://localhost/hook', 'https://10.1.2.3/hook', 'https://169.254.169.254/latest/meta-data', 'https://[::1]/hook', 'https://[fd00:ec2::254]/']) {
       const res = await create({ url, enabled_events: ['*'] }, t.keys.liveSecret);
-      expect(res.statusCode, url).toBe(422);
-      expect(res.json().code).toBe('webhook_url_not_allowed');
+      expect(res.response.status, url).toBe(422);
+      expect(res.error?.code).toBe('webhook_url_not_allowed');
     }
     // test mode may use a local receiver (local development and these tests)
-    expect((await create({ url: receiver.url, enabled_events: ['*'] })).statusCode).toBe(201);
+    ok(await create({ url: receiver.url, enabled_events: ['*'] }), 201);
   });
 
   it('needs webhooks:write to write and webhooks:read to read', async () => {
     const restricted = (await t.modules.developers.keys.create('test', ids, { type: 'restricted', scopes: ['webhooks:read'] })).secret;
-    expect((await create({ url: receiver.url, enabled_events: ['*'] }, restricted)).statusCode).toBe(403);
-    expect((await t.call('GET', '/v1/webhook_endpoints', { key: restricted })).statusCode).toBe(200);
-    expect((await t.call('GET', '/v1/webhook_endpoints', { key: t.keys.publishable })).statusCode).toBe(403);
+    problem(await create({ url: receiver.url, enabled_events: ['*'] }, restricted), 403);
+    ok(await api(t, restricted).GET('/v1/webhook_endpoints'), 200);
+    problem(await api(t, t.keys.publishable).GET('/v1/webhook_endpoints'), 403);
   });
 });
 
 describe('secret rotation', () => {
   it('signs with both secrets during the overlap, then with the new one only', async () => {
-    const ep = (await create({ url: receiver.url, enabled_events: ['*'] })).json();
-    const rotated = await t.call('POST', `/v1/webhook_endpoints/${ep.id}/rotate_secret`, { body: { expires_in_seconds: 3600 } });
-    expect(rotated.statusCode).toBe(200);
-    const fresh = rotated.json().secret as string;
-    expect(fresh).not.toBe(ep.secret);
+    const ep = ok(await create({ url: receiver.url, enabled_events: ['*'] }));
+    const secret = ep.secret!;
+    const rotated = ok(await admin.POST('/v1/webhook_endpoints/{id}/rotate_secret', { ...endpoint(ep.id), body: { expires_in_seconds: 3600 } }), 200);
+    const fresh = rotated.secret!;
+    expect(fresh).not.toBe(secret);
 
     await happen({ type: 'order.created', object: { id: 'ord_rot1' } });
     const during = receiver.received[0]!;
     expect(String(during.headers['webhook-signature']).split(' ')).toHaveLength(2);
-    expect(() => new Webhook(ep.secret).verify(during.body, during.headers as Record<string, string>)).not.toThrow();
+    expect(() => new Webhook(secret).verify(during.body, during.headers as Record<string, string>)).not.toThrow();
     expect(() => new Webhook(fresh).verify(during.body, during.headers as Record<string, string>)).not.toThrow();
 
     clock.advance(3601_000);
@@ -82,49 +86,48 @@ describe('secret rotation', () => {
     expect(sigs).toHaveLength(1);
     const signedAt = new Date(Number(after.headers['webhook-timestamp']) * 1000);
     expect(sigs[0]).toBe(new Webhook(fresh).sign(String(after.headers['webhook-id']), signedAt, after.body));
-    expect(sigs[0]).not.toBe(new Webhook(ep.secret).sign(String(after.headers['webhook-id']), signedAt, after.body));
+    expect(sigs[0]).not.toBe(new Webhook(secret).sign(String(after.headers['webhook-id']), signedAt, after.body));
     clock.advance(-3601_000);
   });
 
   it('expires_in_seconds 0 stops the old secret at once', async () => {
-    const ep = (await create({ url: receiver.url, enabled_events: ['*'] })).json();
-    const fresh = (await t.call('POST', `/v1/webhook_endpoints/${ep.id}/rotate_secret`, { body: { expires_in_seconds: 0 } })).json().secret;
+    const ep = ok(await create({ url: receiver.url, enabled_events: ['*'] }));
+    const fresh = ok(await admin.POST('/v1/webhook_endpoints/{id}/rotate_secret', { ...endpoint(ep.id), body: { expires_in_seconds: 0 } })).secret!;
     await happen({ type: 'order.created', object: { id: 'ord_rot0' } });
     const r = receiver.received[0]!;
     expect(() => new Webhook(fresh).verify(r.body, r.headers as Record<string, string>)).not.toThrow();
-    expect(() => new Webhook(ep.secret).verify(r.body, r.headers as Record<string, string>)).toThrow();
+    expect(() => new Webhook(ep.secret!).verify(r.body, r.headers as Record<string, string>)).toThrow();
   });
 });
 
 describe('replay', () => {
   it('replays everything failed since a time, with the same event ids; redelivers one event', async () => {
-    const ep = (await create({ url: receiver.url, enabled_events: ['order.*'] })).json();
+    const ep = ok(await create({ url: receiver.url, enabled_events: ['order.*'] }));
+    const replay = (body: { since: string; status?: 'failed' }) => admin.POST('/v1/webhook_endpoints/{id}/replay', { ...endpoint(ep.id), body });
     const since = clock.now().toISOString();
     receiver.answer(() => ({ status: 410 }));
     const [gone] = await happen({ type: 'order.created', object: { id: 'ord_r1' } });
-    expect((await t.call('GET', `/v1/webhook_endpoints/${ep.id}`)).json().status).toBe('disabled');
+    expect(ok(await admin.GET('/v1/webhook_endpoints/{id}', endpoint(ep.id))).status).toBe('disabled');
     // a replay needs the endpoint enabled again
-    expect((await t.call('POST', `/v1/webhook_endpoints/${ep.id}/replay`, { body: { since } })).statusCode).toBe(409);
-    await t.call('PATCH', `/v1/webhook_endpoints/${ep.id}`, { body: { status: 'enabled' } });
+    problem(await replay({ since }), 409);
+    ok(await admin.PATCH('/v1/webhook_endpoints/{id}', { ...endpoint(ep.id), body: { status: 'enabled' } }));
 
     receiver.answer(() => ({ status: 200 }));
-    const replay = await t.call('POST', `/v1/webhook_endpoints/${ep.id}/replay`, { body: { since, status: 'failed' } });
-    expect(replay.statusCode).toBe(202);
-    expect(replay.json()).toMatchObject({ object: 'webhook_replay', deliveries: 1 });
+    const replayed = ok(await replay({ since, status: 'failed' }), 202);
+    expect(replayed).toMatchObject({ object: 'webhook_replay', deliveries: 1 });
     await t.modules.webhooks.worker.drain();
     expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([gone!.id, gone!.id]);
     // replayed and delivered: a second replay has nothing left to send
-    expect((await t.call('POST', `/v1/webhook_endpoints/${ep.id}/replay`, { body: { since } })).json().deliveries).toBe(0);
+    expect(ok(await replay({ since })).deliveries).toBe(0);
 
-    const again = await t.call('POST', `/v1/events/${gone!.id}/redeliver`, { body: { endpoint_id: ep.id } });
-    expect(again.statusCode).toBe(202);
-    expect(again.json().data[0]).toMatchObject({ event_id: gone!.id, status: 'pending' });
+    const again = ok(await admin.POST('/v1/events/{id}/redeliver', { params: { path: { id: gone!.id } }, body: { endpoint_id: ep.id } }), 202);
+    expect(again.data[0]).toMatchObject({ event_id: gone!.id, status: 'pending' });
     await t.modules.webhooks.worker.drain();
     expect(receiver.received).toHaveLength(3);
     expect(receiver.received[2]!.headers['webhook-id']).toBe(gone!.id);
-    const log = (await t.call('GET', `/v1/webhook_endpoints/${ep.id}/deliveries`)).json().data;
+    const log = ok(await admin.GET('/v1/webhook_endpoints/{id}/deliveries', endpoint(ep.id))).data;
     expect(log).toHaveLength(3);
-    expect(log.filter((d: { replay_of: string | null }) => d.replay_of !== null)).toHaveLength(2);
+    expect(log.filter((d) => d.replay_of !== null)).toHaveLength(2);
   });
 });
 
@@ -137,20 +140,22 @@ describe('events API', () => {
       { type: 'order.created', object: { id: 'ord_e1' } },
       { type: 'order.canceled', object: { id: 'ord_e1' } },
     );
-    const orders = (await t.call('GET', `/v1/events?type=order.*&created[gte]=${encodeURIComponent(from)}`)).json();
-    expect(orders.data.map((e: { type: string }) => e.type)).toEqual(['order.canceled', 'order.created']);
-    const exact = (await t.call('GET', `/v1/events?type=product.created&type=order.canceled&created[gte]=${encodeURIComponent(from)}`)).json();
+    const events = async (query: { type?: string[]; limit?: number; starting_after?: string }) => ok(await admin.GET('/v1/events', { params: { query: { ...query, 'created[gte]': from } } }));
+    const event = (id: string, key?: string) => api(t, key).GET('/v1/events/{id}', { params: { path: { id } } });
+    const orders = await events({ type: ['order.*'] });
+    expect(orders.data.map((e) => e.type)).toEqual(['order.canceled', 'order.created']);
+    const exact = await events({ type: ['product.created', 'order.canceled'] });
     expect(exact.data).toHaveLength(2);
-    const page1 = (await t.call('GET', `/v1/events?limit=2&created[gte]=${encodeURIComponent(from)}`)).json();
+    const page1 = await events({ limit: 2 });
     expect(page1.has_more).toBe(true);
-    const page2 = (await t.call('GET', `/v1/events?limit=2&created[gte]=${encodeURIComponent(from)}&starting_after=${page1.next_cursor}`)).json();
-    expect([...page1.data, ...page2.data].map((e: { id: string }) => e.id)).toEqual(written.map((e) => e.id).reverse());
+    const page2 = await events({ limit: 2, starting_after: page1.next_cursor! });
+    expect([...page1.data, ...page2.data].map((e) => e.id)).toEqual(written.map((e) => e.id).reverse());
 
-    const one = (await t.call('GET', `/v1/events/${written[1]!.id}`)).json();
+    const one = ok(await event(written[1]!.id));
     expect(one).toMatchObject({ id: written[1]!.id, object: 'event', type: 'order.created', environment: 'test', data: { object: { id: 'ord_e1' } }, context: { actor: { type: 'system', id: null } } });
-    expect((await t.call('GET', '/v1/events/evt_missing')).statusCode).toBe(404);
+    problem(await event('evt_missing'), 404);
     // environments are separate
-    expect((await t.call('GET', `/v1/events/${written[1]!.id}`, { key: t.keys.liveSecret })).statusCode).toBe(404);
+    problem(await event(written[1]!.id, t.keys.liveSecret), 404);
   });
 
   it('the retention job deletes events past retention, but never one still waiting in the outbox', async () => {
@@ -160,8 +165,8 @@ describe('events API', () => {
     clock.advance(31 * 86_400_000);
     const before = new Date(clock.now().getTime() - 30 * 86_400_000);
     expect(await purgeEvents(t.db.forEnv('test'), before, 10_000)).toBeGreaterThan(0);
-    expect((await t.call('GET', `/v1/events/${old!.id}`)).statusCode).toBe(404);
-    expect((await t.call('GET', `/v1/events/${waiting!.id}`)).statusCode).toBe(200);
+    problem(await admin.GET('/v1/events/{id}', { params: { path: { id: old!.id } } }), 404);
+    ok(await admin.GET('/v1/events/{id}', { params: { path: { id: waiting!.id } } }), 200);
     await t.modules.dispatcher.drain();
   });
 });
