@@ -6,7 +6,8 @@ import type { Scheduler } from '../src/platform/jobs/scheduler.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { accessToken, signup, type Credentials } from './helpers/partners.js';
 import { manualClock } from './helpers/receiver.js';
-import { listen, sdk } from './helpers/sdk.js';
+import { api, ok, problem } from './helpers/sdk.js';
+import type { Schema, TesseraClient } from '../sdk/index.js';
 
 // Invoices, end to end: partners make live calls (metered by the platform), the clock passes the
 // month's end, the scheduled job finalizes one invoice per partner and period from the live usage
@@ -15,27 +16,29 @@ import { listen, sdk } from './helpers/sdk.js';
 
 const clock = manualClock(Date.parse('2026-03-20T12:00:00Z'));
 let t: TestApp;
+/** Operators: the live secret key (billing is operated in live mode). */
+let operator: TesseraClient;
 
-interface Line { meter: string; tier: number; first_unit: number; last_unit: number; quantity: number; unit_amount: number | null; unit_amount_decimal: string; amount: number }
-interface Invoice { id: string; partner_id: string; period: string; status: string; currency: string; plan_id: string | null; lines: Line[]; subtotal: number; total: number }
+type Invoice = Schema<'Invoice'>;
 
 /** A partner approved for live mode, with its test and live credentials. */
 async function livePartner(name: string): Promise<{ id: string; test: Credentials; live: Credentials }> {
   const { partner, credentials } = await signup(t, { name, email: `${name.toLowerCase()}@partners.example` });
-  const approved = await t.call('POST', `/v1/partners/${partner.id}/approve`, { key: t.keys.liveSecret, body: { scopes: ['catalog:read'] } });
-  expect(approved.statusCode, approved.body).toBe(200);
-  return { id: partner.id, test: credentials, live: approved.json<{ credentials: Credentials }>().credentials };
+  const approved = ok(await operator.POST('/v1/partners/{id}/approve', { params: { path: { id: partner.id } }, body: { scopes: ['catalog:read'] } }), 200);
+  return { id: partner.id, test: credentials, live: approved.credentials };
 }
 
 /** `n` metered calls with a partner's token (each counts one api_call in the token's environment). */
 async function calls(token: string, n: number): Promise<void> {
-  for (let i = 0; i < n; i++) {
-    const res = await t.call('GET', '/v1/products?limit=1', { key: token });
-    expect(res.statusCode, res.body).toBe(200);
-  }
+  const partner = api(t, token);
+  for (let i = 0; i < n; i++) ok(await partner.GET('/v1/products', { params: { query: { limit: 1 } } }), 200);
 }
 
-const operator = (method: string, url: string, body?: unknown) => t.call(method, url, { key: t.keys.liveSecret, ...(body !== undefined ? { body } : {}) });
+/** The invoices an operator lists, of one partner or all. */
+async function invoicesOf(query: { partner_id?: string; limit?: number; starting_after?: string } = {}) {
+  return ok(await operator.GET('/v1/invoices', { params: { query } }), 200);
+}
+const finalize = (body: { period?: string }) => operator.POST('/v1/invoices/finalize', { body });
 
 /** The job as `serve` schedules it: scheduleJobs with a scheduler that records the jobs. */
 function scheduledJob(name: string): () => Promise<unknown> {
@@ -55,21 +58,24 @@ let planId: string;
 
 beforeAll(async () => {
   t = await startTestApp({ now: clock.now });
+  operator = api(t, t.keys.liveSecret);
   // api_calls: 3 free, then units 4–5 at 100, then 12.5 each (rounded once per line); the other meters free
-  const plan = await operator('POST', '/v1/plans', {
-    name: 'Metered',
-    currency: 'EUR',
-    meters: {
-      api_calls: { free_quota: 3, tiers: [{ up_to: 5, unit_amount: 100 }, { up_to: null, unit_amount: 0, unit_amount_decimal: '12.5' }], hard_cap: null, soft_threshold: null },
-      recommendation_calls: { free_quota: 0, tiers: [{ up_to: null, unit_amount: 7 }], hard_cap: null, soft_threshold: null },
-      checkout_calls: { free_quota: 0, tiers: [{ up_to: null, unit_amount: 9 }], hard_cap: null, soft_threshold: null },
+  const meter = (freeQuota: number, tiers: { up_to: number | null; unit_amount: number; unit_amount_decimal?: string }[]) => ({ free_quota: freeQuota, tiers, hard_cap: null, soft_threshold: null });
+  const plan = await operator.POST('/v1/plans', {
+    body: {
+      name: 'Metered',
+      currency: 'EUR',
+      meters: {
+        api_calls: meter(3, [{ up_to: 5, unit_amount: 100 }, { up_to: null, unit_amount: 0, unit_amount_decimal: '12.5' }]),
+        recommendation_calls: meter(0, [{ up_to: null, unit_amount: 7 }]),
+        checkout_calls: meter(0, [{ up_to: null, unit_amount: 9 }]),
+      },
     },
   });
-  expect(plan.statusCode, plan.body).toBe(201);
-  planId = plan.json<{ id: string }>().id;
+  planId = ok(plan, 201).id;
   metered = await livePartner('Metered');
   other = await livePartner('Other');
-  expect((await operator('PUT', `/v1/partners/${metered.id}/plan`, { plan_id: planId })).statusCode).toBe(200);
+  ok(await operator.PUT('/v1/partners/{id}/plan', { params: { path: { id: metered.id } }, body: { plan_id: planId } }), 200);
 });
 afterAll(() => t.close());
 
@@ -82,23 +88,18 @@ describe('invoice finalization', () => {
     await calls(await accessToken(t, other.live), 2); // the default plan: inside its free quota
 
     // the draft of the current period, computed from the usage so far (an operator's read is not metered)
-    const upcoming = await operator('GET', `/v1/invoices/upcoming?partner_id=${metered.id}`);
-    expect(upcoming.statusCode, upcoming.body).toBe(200);
-    expect(upcoming.json()).toMatchObject({ status: 'draft', period: '2026-03', currency: 'EUR', plan_id: planId, subtotal: 238, total: 238 });
+    const upcoming = ok(await operator.GET('/v1/invoices/upcoming', { params: { query: { partner_id: metered.id } } }), 200);
+    expect(upcoming).toMatchObject({ status: 'draft', period: '2026-03', currency: 'EUR', plan_id: planId, subtotal: 238, total: 238 });
 
     // the month is not over: nothing to finalize, and naming it is refused
     const job = scheduledJob('billing.finalize_invoices');
     expect(await job()).toEqual({ open_period: '2026-03', created: 0 });
-    const early = await operator('POST', '/v1/invoices/finalize', { period: '2026-03' });
-    expect(early.statusCode, early.body).toBe(422);
-    expect(early.json().code).toBe('period_not_closed');
+    expect(problem(await finalize({ period: '2026-03' }), 422).code).toBe('period_not_closed');
 
     clock.set(Date.parse('2026-04-01T00:10:00Z'));
     expect(await job()).toEqual({ open_period: '2026-04', created: 2 });
 
-    const list = await operator('GET', `/v1/invoices?partner_id=${metered.id}`);
-    expect(list.statusCode, list.body).toBe(200);
-    const invoices = list.json<{ data: Invoice[] }>().data;
+    const invoices = (await invoicesOf({ partner_id: metered.id })).data;
     expect(invoices).toHaveLength(1);
     march = invoices[0]!;
     expect(march).toMatchObject({ partner_id: metered.id, period: '2026-03', status: 'finalized', currency: 'EUR', plan_id: planId, subtotal: 238, total: 238 });
@@ -108,7 +109,7 @@ describe('invoice finalization', () => {
       { meter: 'api_calls', tier: 2, first_unit: 6, last_unit: 8, quantity: 3, unit_amount: null, unit_amount_decimal: '12.5', amount: 38 },
     ]);
 
-    const theOther = (await operator('GET', `/v1/invoices?partner_id=${other.id}`)).json<{ data: Invoice[] }>().data;
+    const theOther = (await invoicesOf({ partner_id: other.id })).data;
     expect(theOther).toHaveLength(1);
     expect(theOther[0]).toMatchObject({ period: '2026-03', plan_id: 'plan_default', currency: 'USD', subtotal: 0, total: 0 });
     expect(theOther[0]!.lines).toEqual([{ meter: 'api_calls', tier: 0, first_unit: 1, last_unit: 2, quantity: 2, unit_amount: 0, unit_amount_decimal: '0', amount: 0 }]);
@@ -116,62 +117,53 @@ describe('invoice finalization', () => {
     // invoice.finalized, once per invoice, in the live outbox, carrying the invoice as GET shows it
     const events = await finalizedEvents();
     expect(events.map((e) => e.data.object.id).sort()).toEqual([march.id, theOther[0]!.id].sort());
-    const got = await operator('GET', `/v1/invoices/${march.id}`);
-    expect(got.statusCode, got.body).toBe(200);
-    expect(events.find((e) => e.data.object.id === march.id)!.data.object).toEqual(got.json());
+    const got = ok(await operator.GET('/v1/invoices/{id}', { params: { path: { id: march.id } } }), 200);
+    expect(events.find((e) => e.data.object.id === march.id)!.data.object).toEqual(got);
   });
 
   it('a second run, by the job or the operator route, creates nothing and emits nothing', async () => {
     expect(await scheduledJob('billing.finalize_invoices')()).toEqual({ open_period: '2026-04', created: 0 });
-    const again = await operator('POST', '/v1/invoices/finalize', { period: '2026-03' });
-    expect(again.statusCode, again.body).toBe(200);
-    expect(again.json()).toEqual({ object: 'invoice_finalization', open_period: '2026-04', invoices: [] });
+    const again = ok(await finalize({ period: '2026-03' }), 200);
+    expect(again).toEqual({ object: 'invoice_finalization', open_period: '2026-04', invoices: [] });
     expect(await finalizedEvents()).toHaveLength(2);
-    expect((await operator('GET', `/v1/invoices?partner_id=${metered.id}`)).json().data).toHaveLength(1);
+    expect((await invoicesOf({ partner_id: metered.id })).data).toHaveLength(1);
   });
 
   it('concurrent finalizations of a period make one invoice and one event', async () => {
     await calls(await accessToken(t, metered.live), 4); // April: 3 free, 1 × 100
     clock.set(Date.parse('2026-05-01T01:00:00Z'));
-    const runs = await Promise.all([
-      operator('POST', '/v1/invoices/finalize', {}),
-      operator('POST', '/v1/invoices/finalize', { period: '2026-04' }),
-      t.modules.billing.invoices.finalizeDue(),
-      t.modules.billing.invoices.finalizeDue(),
+    const created = await Promise.all([
+      finalize({}).then((r) => ok(r, 200).invoices.length),
+      finalize({ period: '2026-04' }).then((r) => ok(r, 200).invoices.length),
+      t.modules.billing.invoices.finalizeDue().then((r) => r.created),
+      t.modules.billing.invoices.finalizeDue().then((r) => r.created),
     ]);
-    for (const r of runs) if ('statusCode' in r) expect(r.statusCode, r.body).toBe(200);
-    const created = runs.map((r) => ('statusCode' in r ? r.json<{ invoices: Invoice[] }>().invoices.length : r.created));
     expect(created.reduce((a, b) => a + b, 0)).toBe(1);
-    const april = (await operator('GET', `/v1/invoices?partner_id=${metered.id}`)).json<{ data: Invoice[] }>().data;
+    const april = (await invoicesOf({ partner_id: metered.id })).data;
     expect(april.map((i) => i.period)).toEqual(['2026-04', '2026-03']); // newest period first
     expect(april[0]).toMatchObject({ subtotal: 100, total: 100 });
     expect((await finalizedEvents()).filter((e) => e.data.object.period === '2026-04')).toHaveLength(1);
   });
 
   it('refuses a malformed period', async () => {
-    const bad = await operator('POST', '/v1/invoices/finalize', { period: '2026-13' });
-    expect(bad.statusCode, bad.body).toBe(422);
-    expect(bad.json().code).toBe('invalid_period');
+    expect(problem(await finalize({ period: '2026-13' }), 422).code).toBe('invalid_period');
   });
 });
 
 describe('who sees which invoices', () => {
   it('a partner sees only its own invoices, newest first, and another partner\'s is 404 (through the SDK)', async () => {
     const token = await accessToken(t, metered.live);
-    const api = sdk(t, await listen(t), token);
-    const own = await api.GET('/v1/invoices', { params: { query: { limit: 20 } } });
-    expect(own.response.status).toBe(200);
-    const data = own.data!.data;
+    const partner = api(t, token);
+    const data = ok(await partner.GET('/v1/invoices', { params: { query: { limit: 20 } } }), 200).data;
     expect(data.map((i) => [i.partner_id, i.period])).toEqual([[metered.id, '2026-04'], [metered.id, '2026-03']]);
     // its test-mode token reads the same account's invoices; asking for another partner's changes nothing
-    const viaTest = await sdk(t, await listen(t), await accessToken(t, metered.test)).GET('/v1/invoices', { params: { query: { limit: 20, partner_id: other.id } } });
-    expect(viaTest.data!.data.map((i) => i.id)).toEqual(data.map((i) => i.id));
+    const viaTest = await api(t, await accessToken(t, metered.test)).GET('/v1/invoices', { params: { query: { limit: 20, partner_id: other.id } } });
+    expect(ok(viaTest).data.map((i) => i.id)).toEqual(data.map((i) => i.id));
 
-    const othersInvoice = (await operator('GET', `/v1/invoices?partner_id=${other.id}`)).json<{ data: Invoice[] }>().data[0]!;
-    const foreign = await api.GET('/v1/invoices/{id}', { params: { path: { id: othersInvoice.id } } });
-    expect(foreign.response.status).toBe(404);
-    expect(foreign.error).toMatchObject({ code: 'invoice_not_found' });
-    const mine = await api.GET('/v1/invoices/{id}', { params: { path: { id: data[0]!.id } } });
+    const othersInvoice = (await invoicesOf({ partner_id: other.id })).data[0]!;
+    const foreign = problem(await partner.GET('/v1/invoices/{id}', { params: { path: { id: othersInvoice.id } } }), 404);
+    expect(foreign).toMatchObject({ code: 'invoice_not_found' });
+    const mine = await partner.GET('/v1/invoices/{id}', { params: { path: { id: data[0]!.id } } });
     expect(mine.data).toEqual(data[0]);
   });
 
@@ -179,36 +171,29 @@ describe('who sees which invoices', () => {
     clock.set(Date.parse('2026-06-15T08:00:00Z'));
     const token = await accessToken(t, metered.live);
     await calls(await accessToken(t, metered.test), 2); // test mode: not on the invoice
-    const res = await t.call('GET', '/v1/invoices/upcoming', { key: token }); // this call is the period's first live one: 1 free unit
-    expect(res.statusCode, res.body).toBe(200);
-    expect(res.json()).toMatchObject({ partner_id: metered.id, period: '2026-06', period_start: '2026-06-01T00:00:00.000Z', period_end: '2026-07-01T00:00:00.000Z', status: 'draft', subtotal: 0 });
-    expect(res.json().lines).toEqual([{ meter: 'api_calls', tier: 0, first_unit: 1, last_unit: 1, quantity: 1, unit_amount: 0, unit_amount_decimal: '0', amount: 0 }]);
+    const res = ok(await api(t, token).GET('/v1/invoices/upcoming'), 200); // this call is the period's first live one: 1 free unit
+    expect(res).toMatchObject({ partner_id: metered.id, period: '2026-06', period_start: '2026-06-01T00:00:00.000Z', period_end: '2026-07-01T00:00:00.000Z', status: 'draft', subtotal: 0 });
+    expect(res.lines).toEqual([{ meter: 'api_calls', tier: 0, first_unit: 1, last_unit: 1, quantity: 1, unit_amount: 0, unit_amount_decimal: '0', amount: 0 }]);
   });
 
   it('operators see every partner\'s invoices, paginated newest first', async () => {
-    const all = await operator('GET', '/v1/invoices');
-    expect(all.statusCode, all.body).toBe(200);
-    const data = all.json<{ data: Invoice[] }>().data;
+    const data = (await invoicesOf()).data;
     expect(data.map((i) => i.period)).toEqual(['2026-04', '2026-03', '2026-03']);
     expect(new Set(data.map((i) => i.partner_id))).toEqual(new Set([metered.id, other.id]));
 
-    const first = await operator('GET', '/v1/invoices?limit=2');
-    expect(first.json()).toMatchObject({ has_more: true });
-    const rest = await operator('GET', `/v1/invoices?limit=2&starting_after=${first.json<{ next_cursor: string }>().next_cursor}`);
-    expect([...first.json<{ data: Invoice[] }>().data, ...rest.json<{ data: Invoice[] }>().data].map((i) => i.id)).toEqual(data.map((i) => i.id));
-    expect(rest.json()).toMatchObject({ has_more: false, next_cursor: null });
+    const first = await invoicesOf({ limit: 2 });
+    expect(first).toMatchObject({ has_more: true });
+    const rest = await invoicesOf({ limit: 2, starting_after: first.next_cursor! });
+    expect([...first.data, ...rest.data].map((i) => i.id)).toEqual(data.map((i) => i.id));
+    expect(rest).toMatchObject({ has_more: false, next_cursor: null });
   });
 
   it('test-mode keys cannot read or finalize invoices; operators must name the partner of an upcoming invoice', async () => {
-    const testKey = await t.call('GET', '/v1/invoices');
-    expect(testKey.statusCode, testKey.body).toBe(403);
-    expect(testKey.json().code).toBe('live_mode_required');
-    expect((await t.call('POST', '/v1/invoices/finalize', { body: {} })).statusCode).toBe(403);
-    const unnamed = await operator('GET', '/v1/invoices/upcoming');
-    expect(unnamed.statusCode, unnamed.body).toBe(422);
-    expect(unnamed.json().code).toBe('partner_required');
-    const unknown = await operator('GET', '/v1/invoices/upcoming?partner_id=ptr_nobody');
-    expect(unknown.statusCode, unknown.body).toBe(404);
-    expect(unknown.json().code).toBe('partner_not_found');
+    const testKey = api(t);
+    expect(problem(await testKey.GET('/v1/invoices'), 403).code).toBe('live_mode_required');
+    problem(await testKey.POST('/v1/invoices/finalize', { body: {} }), 403);
+    expect(problem(await operator.GET('/v1/invoices/upcoming'), 422).code).toBe('partner_required');
+    const unknown = problem(await operator.GET('/v1/invoices/upcoming', { params: { query: { partner_id: 'ptr_nobody' } } }), 404);
+    expect(unknown.code).toBe('partner_not_found');
   });
 });

@@ -2,14 +2,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recoverStaleCheckouts } from '../src/modules/checkout/checkout.recovery.js';
 import type { ServiceContext } from '../src/platform/http/context.js';
 import { ulidIds } from '../src/platform/crypto/ids.js';
+import type { TesseraClient } from '../sdk/index.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { authorizations, checkout, createStore, freshCountry, readyCart } from './helpers/commerce.js';
+import { authorizations, createStore, freshCountry, readyCart } from './helpers/commerce.js';
+import { api, checkout, ok, problem } from './helpers/sdk.js';
 
 let t: TestApp;
+let admin: TesseraClient;
+let shop: TesseraClient;
 beforeAll(async () => {
   t = await startTestApp();
+  admin = api(t);
+  shop = api(t, t.keys.publishable);
 });
 afterAll(() => t.close());
+
+const inventoryItem = async (sku: string) => ok(await admin.GET('/v1/inventory_items/{sku}', { params: { path: { sku } } }));
+const payment = async (id: string) => ok(await admin.GET('/v1/payments/{id}', { params: { path: { id } } }));
+const cart = async (id: string) => ok(await admin.GET('/v1/carts/{id}', { params: { path: { id } } }));
 
 function jobContext(): ServiceContext {
   const ids = ulidIds();
@@ -28,19 +38,18 @@ describe('checkout recovery', () => {
     await inventory.service.reserve(ctx, { reference: cartId, lines: [{ sku: store.skus[0]!, quantity: 2 }] });
     const auth = await payments.service.authorize(ctx, { amount: 5000, currency: 'USD', token: 'tok_visa', captureMethod: 'automatic', cartId });
     expect(auth.outcome).toBe('authorized');
-    expect((await t.call('GET', `/v1/inventory_items/${store.skus[0]}`)).json()).toMatchObject({ reserved: 2 });
-    const blocked = await checkout(t, cartId);
-    expect(blocked.statusCode).toBe(409);
+    expect(await inventoryItem(store.skus[0]!)).toMatchObject({ reserved: 2 });
+    problem(await checkout(shop, cartId), 409);
 
     expect(await recoverStaleCheckouts(ctx, { claims: carts.checkout, inventory: inventory.service, payments: payments.service }, t.logger)).toBe(1);
 
-    expect((await t.call('GET', `/v1/payments/${auth.payment.id}`)).json().status).toBe('canceled');
+    expect((await payment(auth.payment.id)).status).toBe('canceled');
     const emulated = (await authorizations(t)).find((a) => a.reference.startsWith(auth.payment.id));
     expect(emulated?.status).toBe('voided');
-    expect((await t.call('GET', `/v1/inventory_items/${store.skus[0]}`)).json()).toMatchObject({ on_hand: 5, reserved: 0 });
-    expect((await t.call('GET', `/v1/carts/${cartId}`)).json().status).toBe('open');
+    expect(await inventoryItem(store.skus[0]!)).toMatchObject({ on_hand: 5, reserved: 0 });
+    expect((await cart(cartId)).status).toBe('open');
     // and the shopper can check out again
-    expect((await checkout(t, cartId)).statusCode).toBe(201);
+    ok(await checkout(shop, cartId), 201);
     expect(await recoverStaleCheckouts(ctx, { claims: carts.checkout, inventory: inventory.service, payments: payments.service }, t.logger)).toBe(0);
   });
 
@@ -51,7 +60,7 @@ describe('checkout recovery', () => {
     const ctx = jobContext();
     await t.modules.carts.checkout.claim(ctx, cartId, new Date(Date.now() + 60_000));
     expect(await recoverStaleCheckouts(ctx, { claims: t.modules.carts.checkout, inventory: t.modules.inventory.service, payments: t.modules.payments.service }, t.logger)).toBe(0);
-    expect((await t.call('GET', `/v1/carts/${cartId}`)).json().status).toBe('completing');
+    expect((await cart(cartId)).status).toBe('completing');
   });
 
   it('refunds a sale left without an order when its checkout could not undo it (processor down at the time)', async () => {
@@ -60,11 +69,11 @@ describe('checkout recovery', () => {
     expect(sale.payment.status).toBe('succeeded');
     // too recent: a checkout could still be finishing with it
     await t.modules.payments.jobs.recover();
-    expect((await t.call('GET', `/v1/payments/${sale.payment.id}`)).json().amount_refunded).toBe(0);
+    expect((await payment(sale.payment.id)).amount_refunded).toBe(0);
     await t.db.forEnv('test').query("UPDATE payments SET updated_at = now() - interval '11 minutes' WHERE id = $1", [sale.payment.id]);
     const result = await t.modules.payments.jobs.recover();
     expect(result.test?.reversed).toBe(1);
-    expect((await t.call('GET', `/v1/payments/${sale.payment.id}`)).json()).toMatchObject({ amount_captured: 4200, amount_refunded: 4200 });
+    expect(await payment(sale.payment.id)).toMatchObject({ amount_captured: 4200, amount_refunded: 4200 });
     expect((await t.modules.payments.jobs.recover()).test?.reversed).toBe(0);
   });
 });

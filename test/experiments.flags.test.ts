@@ -1,23 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { operations, TesseraClient } from '../sdk/index.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { eventsOf } from './helpers/events.js';
+import { api, ok, problem } from './helpers/sdk.js';
 
 let t: TestApp;
+let admin: TesseraClient;
+let shop: TesseraClient;
 beforeAll(async () => {
   t = await startTestApp();
+  admin = api(t);
+  shop = api(t, t.keys.publishable);
 });
 afterAll(() => t.close());
 
-async function createFlag(body: Record<string, unknown>) {
-  const res = await t.call('POST', '/v1/flags', { body });
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json<{ id: string; key: string; enabled: boolean; rollout: number; rules: unknown[] }>();
+type NewFlag = operations['postV1Flags']['requestBody']['content']['application/json'];
+const byKey = (key: string) => ({ params: { path: { key } } });
+
+async function createFlag(body: NewFlag) {
+  return ok(await admin.POST('/v1/flags', { body }), 201);
 }
 
-async function evaluate(subject: string, attributes: Record<string, string> = {}, key?: string) {
-  const res = await t.call('POST', '/v1/flags/evaluate', { body: { subject_id: subject, attributes }, ...(key ? { key } : {}) });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json<{ values: Record<string, boolean>; reasons: Record<string, { reason: string; rule: number | null }> }>();
+async function evaluate(subject: string, attributes: Record<string, string> = {}, client = admin) {
+  return ok(await client.POST('/v1/flags/evaluate', { body: { subject_id: subject, attributes } }), 200);
 }
 
 describe('flags CRUD', () => {
@@ -25,17 +30,16 @@ describe('flags CRUD', () => {
     const created = await createFlag({ key: 'crud-flag', description: 'New search', enabled: true, rollout: 25, rules: [{ attribute: 'country', operator: 'in', values: ['US', 'CA'] }] });
     expect(created).toMatchObject({ object: 'flag', key: 'crud-flag', enabled: true, rollout: 25, rules: [{ attribute: 'country', operator: 'in', values: ['US', 'CA'], rollout: 100 }] });
     expect(created.id).toMatch(/^flag_/);
-    expect((await t.call('GET', '/v1/flags/crud-flag')).json()).toEqual(created);
-    const list = await t.call('GET', '/v1/flags?limit=100');
-    expect(list.json<{ data: { key: string }[] }>().data.map((f) => f.key)).toContain('crud-flag');
+    expect(ok(await admin.GET('/v1/flags/{key}', byKey('crud-flag')))).toEqual(created);
+    const list = ok(await admin.GET('/v1/flags', { params: { query: { limit: 100 } } }));
+    expect(list.data.map((f) => f.key)).toContain('crud-flag');
 
-    const patched = await t.call('PATCH', '/v1/flags/crud-flag', { body: { rollout: 50, enabled: false } });
-    expect(patched.statusCode, patched.body).toBe(200);
-    expect(patched.json()).toMatchObject({ rollout: 50, enabled: false });
+    const patched = ok(await admin.PATCH('/v1/flags/{key}', { ...byKey('crud-flag'), body: { rollout: 50, enabled: false } }), 200);
+    expect(patched).toMatchObject({ rollout: 50, enabled: false });
 
-    const deleted = await t.call('DELETE', '/v1/flags/crud-flag');
-    expect(deleted.json()).toEqual({ id: created.id, object: 'flag', key: 'crud-flag', deleted: true });
-    expect((await t.call('GET', '/v1/flags/crud-flag')).statusCode).toBe(404);
+    const deleted = ok(await admin.DELETE('/v1/flags/{key}', byKey('crud-flag')));
+    expect(deleted).toEqual({ id: created.id, object: 'flag', key: 'crud-flag', deleted: true });
+    problem(await admin.GET('/v1/flags/{key}', byKey('crud-flag')), 404);
 
     const events = await eventsOf(t, ['flag.*'], created.id);
     expect(events.map((e) => e.type)).toEqual(['flag.created', 'flag.updated', 'flag.deleted']);
@@ -43,21 +47,23 @@ describe('flags CRUD', () => {
   });
 
   it('answers validation problems: bad key, rollout out of range, bad operator, taken key, unknown flag', async () => {
-    const bad = async (body: unknown) => (await t.call('POST', '/v1/flags', { body })).json<{ status: number; code: string }>();
+    const bad = async (body: NewFlag) => (await admin.POST('/v1/flags', { body })).error;
+    // invalid on purpose: an operator the types do not allow
+    const untyped = async (body: unknown) => (await t.call('POST', '/v1/flags', { body })).json<{ status: number; code: string }>();
     expect(await bad({ key: 'Has Spaces' })).toMatchObject({ status: 422, code: 'validation_failed' });
     expect(await bad({ key: 'f-range', rollout: 101 })).toMatchObject({ status: 422, code: 'validation_failed' });
-    expect(await bad({ key: 'f-op', rules: [{ attribute: 'country', operator: 'like', values: ['US'] }] })).toMatchObject({ status: 422, code: 'validation_failed' });
+    expect(await untyped({ key: 'f-op', rules: [{ attribute: 'country', operator: 'like', values: ['US'] }] })).toMatchObject({ status: 422, code: 'validation_failed' });
     expect(await bad({ key: 'f-empty', rules: [{ attribute: 'country', operator: 'in', values: [] }] })).toMatchObject({ status: 422, code: 'validation_failed' });
     await createFlag({ key: 'taken' });
     expect(await bad({ key: 'taken' })).toMatchObject({ status: 409, code: 'flag_key_taken' });
-    expect((await t.call('PATCH', '/v1/flags/nope', { body: { enabled: true } })).json()).toMatchObject({ status: 404, code: 'flag_not_found' });
-    expect((await t.call('PATCH', '/v1/flags/taken', { body: {} })).statusCode).toBe(422);
+    expect(problem(await admin.PATCH('/v1/flags/{key}', { ...byKey('nope'), body: { enabled: true } }), 404)).toMatchObject({ status: 404, code: 'flag_not_found' });
+    problem(await admin.PATCH('/v1/flags/{key}', { ...byKey('taken'), body: {} }), 422);
   });
 
   it('needs flags:* scopes to manage flags; a publishable key can evaluate but not manage', async () => {
-    expect((await t.call('GET', '/v1/flags', { key: t.keys.publishable })).statusCode).toBe(403);
-    expect((await t.call('POST', '/v1/flags', { key: t.keys.publishable, body: { key: 'nope' } })).statusCode).toBe(403);
-    expect((await t.call('POST', '/v1/flags/evaluate', { key: t.keys.publishable, body: { subject_id: 'anon_1' } })).statusCode).toBe(200);
+    problem(await shop.GET('/v1/flags'), 403);
+    problem(await shop.POST('/v1/flags', { body: { key: 'nope' } }), 403);
+    ok(await shop.POST('/v1/flags/evaluate', { body: { subject_id: 'anon_1' } }), 200);
   });
 });
 
@@ -68,7 +74,7 @@ describe('flag evaluation', () => {
     await createFlag({ key: 'eval-zero', enabled: true, rollout: 0 });
     await createFlag({ key: 'eval-rules', enabled: true, rollout: 0, rules: [{ attribute: 'country', operator: 'in', values: ['US', 'CA'], rollout: 100 }, { attribute: 'plan', operator: 'not_in', values: ['free'], rollout: 0 }] });
 
-    const us = await evaluate('cus_1', { country: 'US' }, t.keys.publishable);
+    const us = await evaluate('cus_1', { country: 'US' }, shop);
     expect(us.values).toMatchObject({ 'eval-on': true, 'eval-off': false, 'eval-zero': false, 'eval-rules': true });
     expect(us.reasons['eval-rules']).toEqual({ reason: 'rule', rule: 0 });
     expect(us.reasons['eval-off']).toEqual({ reason: 'disabled', rule: null });
@@ -87,11 +93,12 @@ describe('flag evaluation', () => {
     expect(Math.abs(share - 0.3)).toBeLessThan(0.07);
     for (let i = 0; i < 400; i += 37) expect((await evaluate(`anon_${i}`)).values['eval-thirty']).toBe(first[i]);
     // raising the rollout keeps everyone who had it
-    await t.call('PATCH', '/v1/flags/eval-thirty', { body: { rollout: 60 } });
+    ok(await admin.PATCH('/v1/flags/{key}', { ...byKey('eval-thirty'), body: { rollout: 60 } }));
     for (let i = 0; i < 400; i += 7) if (first[i]) expect((await evaluate(`anon_${i}`)).values['eval-thirty']).toBe(true);
   });
 
   it('refuses a request without subject_id', async () => {
+    // invalid on purpose: without the subject_id the types require
     const res = await t.call('POST', '/v1/flags/evaluate', { body: { attributes: {} } });
     expect(res.json()).toMatchObject({ status: 422, code: 'validation_failed' });
   });

@@ -1,45 +1,35 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { idempotencyHeader, type operations, type Schema, type TesseraClient } from '../sdk/index.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { checkout, createStore, freshCountry, readyCart } from './helpers/commerce.js';
+import { createStore, freshCountry, readyCart } from './helpers/commerce.js';
 import { eventsOf } from './helpers/events.js';
+import { api, checkout, ok, problem } from './helpers/sdk.js';
 
 let t: TestApp;
+let admin: TesseraClient;
+let shop: TesseraClient;
 beforeAll(async () => {
   t = await startTestApp();
+  admin = api(t);
+  shop = api(t, t.keys.publishable);
 });
 afterAll(() => t.close());
 
-interface Experiment {
-  id: string;
-  key: string;
-  slot: string;
-  status: string;
-  variants: { key: string; weight: number; strategy: string }[];
-  started_at: string | null;
-  stopped_at: string | null;
-}
-interface VariantResult {
-  variant: string;
-  exposures: number;
-  conversions: number;
-  conversion_rate: number;
-  orders: number;
-  revenue: number;
-  average_order_value: number | null;
-  revenue_per_exposure: number;
-  p_value: number | null;
-}
+type Experiment = Schema<'Experiment'>;
+type NewExperiment = Omit<operations['postV1Experiments']['requestBody']['content']['application/json'], 'variants'> & { variants?: Experiment['variants'] };
 
-const AB = [
+const AB: Experiment['variants'] = [
   { key: 'control', weight: 50, strategy: 'popularity' },
   { key: 'treatment', weight: 50, strategy: 'cooccurrence' },
 ];
 
-async function createExperiment(body: Record<string, unknown>): Promise<Experiment> {
-  const res = await t.call('POST', '/v1/experiments', { body: { variants: AB, ...body } });
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json<Experiment>();
+async function createExperiment(body: NewExperiment): Promise<Experiment> {
+  return ok(await admin.POST('/v1/experiments', { body: { variants: AB, ...body } }), 201);
 }
+
+const byId = (id: string) => ({ params: { path: { id } } });
+const update = (id: string, body: { status?: Experiment['status']; variants?: Experiment['variants'] }) => admin.PATCH('/v1/experiments/{id}', { ...byId(id), body });
+const recommendations = (slot: Experiment['slot'], anonymousId: string) => shop.GET('/v1/recommendations', { params: { query: { slot, anonymous_id: anonymousId } } });
 
 const db = () => t.db.forEnv('test');
 const exposuresOf = async (id: string) => (await db().query<{ subject: string; variant: string; first_exposed_at: Date }>('SELECT subject, variant, first_exposed_at FROM experiment_exposures WHERE experiment_id = $1 ORDER BY subject', [id])).rows;
@@ -49,43 +39,43 @@ describe('experiments CRUD', () => {
     const e = await createExperiment({ key: 'crud-exp', name: 'Recs v2', slot: 'checkout' });
     expect(e).toMatchObject({ object: 'experiment', key: 'crud-exp', slot: 'checkout', status: 'draft', variants: AB, started_at: null, stopped_at: null });
     expect(e.id).toMatch(/^exp_/);
-    expect((await t.call('GET', `/v1/experiments/${e.id}`)).json()).toEqual(e);
-    expect((await t.call('GET', '/v1/experiments?status=draft&slot=checkout')).json<{ data: { id: string }[] }>().data.map((x) => x.id)).toContain(e.id);
+    expect(ok(await admin.GET('/v1/experiments/{id}', byId(e.id)))).toEqual(e);
+    expect(ok(await admin.GET('/v1/experiments', { params: { query: { status: 'draft', slot: 'checkout' } } })).data.map((x) => x.id)).toContain(e.id);
 
-    const started = await t.call('PATCH', `/v1/experiments/${e.id}`, { body: { status: 'running' } });
-    expect(started.statusCode, started.body).toBe(200);
-    expect(started.json<Experiment>().started_at).not.toBeNull();
+    const started = ok(await update(e.id, { status: 'running' }), 200);
+    expect(started.started_at).not.toBeNull();
     // a second running experiment on the slot is refused, at creation and at start
-    const clash = await t.call('POST', '/v1/experiments', { body: { key: 'crud-exp-2', slot: 'checkout', status: 'running', variants: AB } });
-    expect(clash.json()).toMatchObject({ status: 409, code: 'experiment_slot_taken' });
+    const clash = await admin.POST('/v1/experiments', { body: { key: 'crud-exp-2', slot: 'checkout', status: 'running', variants: AB } });
+    expect(problem(clash, 409)).toMatchObject({ status: 409, code: 'experiment_slot_taken' });
     const other = await createExperiment({ key: 'crud-exp-3', slot: 'checkout' });
-    expect((await t.call('PATCH', `/v1/experiments/${other.id}`, { body: { status: 'running' } })).json()).toMatchObject({ status: 409, code: 'experiment_slot_taken' });
+    expect(problem(await update(other.id, { status: 'running' }), 409)).toMatchObject({ status: 409, code: 'experiment_slot_taken' });
     // variants are frozen once running; it cannot be deleted while running
-    expect((await t.call('PATCH', `/v1/experiments/${e.id}`, { body: { variants: AB } })).json()).toMatchObject({ status: 422, code: 'invalid_experiment' });
-    expect((await t.call('DELETE', `/v1/experiments/${e.id}`)).json()).toMatchObject({ status: 409, code: 'experiment_running' });
+    expect(problem(await update(e.id, { variants: AB }), 422)).toMatchObject({ status: 422, code: 'invalid_experiment' });
+    expect(problem(await admin.DELETE('/v1/experiments/{id}', byId(e.id)), 409)).toMatchObject({ status: 409, code: 'experiment_running' });
 
-    const stopped = await t.call('PATCH', `/v1/experiments/${e.id}`, { body: { status: 'stopped' } });
-    expect(stopped.json<Experiment>()).toMatchObject({ status: 'stopped' });
-    expect((await t.call('PATCH', `/v1/experiments/${e.id}`, { body: { status: 'running' } })).json()).toMatchObject({ status: 422, code: 'invalid_experiment' });
-    expect((await t.call('DELETE', `/v1/experiments/${e.id}`)).json()).toEqual({ id: e.id, object: 'experiment', deleted: true });
-    expect((await t.call('GET', `/v1/experiments/${e.id}`)).json()).toMatchObject({ status: 404, code: 'experiment_not_found' });
-    await t.call('DELETE', `/v1/experiments/${other.id}`);
+    expect(ok(await update(e.id, { status: 'stopped' }))).toMatchObject({ status: 'stopped' });
+    expect(problem(await update(e.id, { status: 'running' }), 422)).toMatchObject({ status: 422, code: 'invalid_experiment' });
+    expect(ok(await admin.DELETE('/v1/experiments/{id}', byId(e.id)))).toEqual({ id: e.id, object: 'experiment', deleted: true });
+    expect(problem(await admin.GET('/v1/experiments/{id}', byId(e.id)), 404)).toMatchObject({ status: 404, code: 'experiment_not_found' });
+    ok(await admin.DELETE('/v1/experiments/{id}', byId(other.id)));
 
     const types = (await eventsOf(t, ['experiment.*'], e.id)).map((x) => x.type);
     expect(types).toEqual(['experiment.created', 'experiment.updated', 'experiment.updated', 'experiment.deleted']);
   });
 
   it('answers validation problems', async () => {
-    const bad = async (body: Record<string, unknown>) => (await t.call('POST', '/v1/experiments', { body: { key: 'bad-exp', slot: 'home', variants: AB, ...body } })).json<{ status: number; code: string }>();
+    const bad = async (body: Partial<NewExperiment>) => (await admin.POST('/v1/experiments', { body: { key: 'bad-exp', slot: 'home', variants: AB, ...body } })).error;
+    // invalid on purpose: a strategy and a slot the types do not allow
+    const untyped = async (body: Record<string, unknown>) => (await t.call('POST', '/v1/experiments', { body: { key: 'bad-exp', slot: 'home', variants: AB, ...body } })).json<{ status: number; code: string }>();
     expect(await bad({ variants: [{ key: 'a', weight: 0, strategy: 'popularity' }, { key: 'b', weight: 0, strategy: 'cooccurrence' }] })).toMatchObject({ status: 422, code: 'invalid_experiment' });
     expect(await bad({ variants: [{ key: 'a', weight: 1, strategy: 'popularity' }, { key: 'a', weight: 1, strategy: 'cooccurrence' }] })).toMatchObject({ status: 422, code: 'invalid_experiment' });
-    expect(await bad({ variants: [{ key: 'a', weight: 1, strategy: 'magic' }, { key: 'b', weight: 1, strategy: 'popularity' }] })).toMatchObject({ status: 422, code: 'validation_failed' });
+    expect(await untyped({ variants: [{ key: 'a', weight: 1, strategy: 'magic' }, { key: 'b', weight: 1, strategy: 'popularity' }] })).toMatchObject({ status: 422, code: 'validation_failed' });
     expect(await bad({ variants: [{ key: 'a', weight: 1, strategy: 'popularity' }] })).toMatchObject({ status: 422, code: 'validation_failed' });
-    expect(await bad({ slot: 'footer' })).toMatchObject({ status: 422, code: 'validation_failed' });
+    expect(await untyped({ slot: 'footer' })).toMatchObject({ status: 422, code: 'validation_failed' });
     expect(await bad({ variants: [{ key: 'a', weight: -1, strategy: 'popularity' }, { key: 'b', weight: 1, strategy: 'popularity' }] })).toMatchObject({ status: 422, code: 'validation_failed' });
     await createExperiment({ key: 'dup-exp', slot: 'home' });
     expect(await bad({ key: 'dup-exp' })).toMatchObject({ status: 409, code: 'experiment_key_taken' });
-    expect((await t.call('GET', '/v1/experiments', { key: t.keys.publishable })).statusCode).toBe(403);
+    problem(await shop.GET('/v1/experiments'), 403);
   });
 });
 
@@ -103,34 +93,33 @@ describe('assignment and exposures', () => {
     // 3:1 → 75 %; binomial sd at n=4000 is 0.7 points
     expect(Math.abs(counts.control! / 4000 - 0.75)).toBeLessThan(0.025);
     expect(await svc.experimentFor(ctx, 'home', 'anon_1')).toBeNull();
-    await t.call('PATCH', `/v1/experiments/${e.id}`, { body: { status: 'stopped' } });
+    ok(await update(e.id, { status: 'stopped' }));
     expect(await svc.experimentFor(ctx, 'product_page', 'anon_1')).toBeNull();
   });
 
   it('serving recommendations uses the variant strategy and logs one exposure per subject, the first', async () => {
     // every subject gets the popularity control (treatment weight 0): home would otherwise try affinity
     const e = await createExperiment({ key: 'home-exp', slot: 'home', status: 'running', variants: [{ key: 'control', weight: 1, strategy: 'popularity' }, { key: 'treatment', weight: 0, strategy: 'affinity' }] });
-    const first = await t.call('GET', '/v1/recommendations?slot=home&anonymous_id=anon_home_1', { key: t.keys.publishable });
-    expect(first.statusCode, first.body).toBe(200);
-    expect(first.json()).toMatchObject({ experiment: { key: 'home-exp', variant: 'control' }, strategy: 'popularity' });
+    const first = ok(await recommendations('home', 'anon_home_1'), 200);
+    expect(first).toMatchObject({ experiment: { key: 'home-exp', variant: 'control' }, strategy: 'popularity' });
     await t.modules.experiments.exposures.flush();
     const [row] = await exposuresOf(e.id);
     expect(row).toMatchObject({ subject: 'anon_home_1', variant: 'control' });
 
-    await t.call('GET', '/v1/recommendations?slot=home&anonymous_id=anon_home_1', { key: t.keys.publishable });
-    await t.call('GET', '/v1/recommendations?slot=home&anonymous_id=anon_home_2', { key: t.keys.publishable });
+    ok(await recommendations('home', 'anon_home_1'));
+    ok(await recommendations('home', 'anon_home_2'));
     await t.modules.experiments.exposures.flush();
     const rows = await exposuresOf(e.id);
     expect(rows.map((r) => r.subject)).toEqual(['anon_home_1', 'anon_home_2']);
     expect(rows[0]!.first_exposed_at.getTime()).toBe(row!.first_exposed_at.getTime());
     // the same subject twice in one batch: still one row
-    await t.call('GET', '/v1/recommendations?slot=home&anonymous_id=anon_home_3', { key: t.keys.publishable });
-    await t.call('GET', '/v1/recommendations?slot=home&anonymous_id=anon_home_3', { key: t.keys.publishable });
+    ok(await recommendations('home', 'anon_home_3'));
+    ok(await recommendations('home', 'anon_home_3'));
     await t.modules.experiments.exposures.flush();
     expect((await exposuresOf(e.id)).map((r) => r.subject)).toEqual(['anon_home_1', 'anon_home_2', 'anon_home_3']);
     // no running experiment on the slot: no experiment in the answer
-    expect((await t.call('GET', '/v1/recommendations?slot=product_page&anonymous_id=anon_home_1', { key: t.keys.publishable })).json()).toMatchObject({ experiment: null });
-    await t.call('PATCH', `/v1/experiments/${e.id}`, { body: { status: 'stopped' } });
+    expect(ok(await recommendations('product_page', 'anon_home_1'))).toMatchObject({ experiment: null });
+    ok(await update(e.id, { status: 'stopped' }));
   });
 });
 
@@ -141,10 +130,11 @@ describe('attribution', () => {
     const store = await createStore(t, { country, prices: [2500] });
 
     // an anonymous shopper: exposed through recommendations, its cart carries metadata.anonymous_id
-    const served = (await t.call('GET', '/v1/recommendations?slot=cart&anonymous_id=anon_buyer', { key: t.keys.publishable })).json<{ experiment: { key: string; variant: string } }>();
-    expect(served.experiment.key).toBe('cart-exp');
+    const served = ok(await recommendations('cart', 'anon_buyer'));
+    expect(served.experiment?.key).toBe('cart-exp');
+    const exposed = served.experiment!;
     const anonCart = await readyCart(t, store, { country });
-    expect((await t.call('PATCH', `/v1/carts/${anonCart}`, { key: t.keys.publishable, body: { metadata: { anonymous_id: 'anon_buyer' } } })).statusCode).toBe(200);
+    ok(await shop.PATCH('/v1/carts/{id}', { ...byId(anonCart), body: { metadata: { anonymous_id: 'anon_buyer' } } }), 200);
     // a customer: exposed through the service port, cart with customer_id (secret key)
     const assigned = await t.modules.experiments.experiments.experimentFor({ env: 'test', db: db() }, 'cart', 'cus_buyer');
     await t.modules.experiments.experiments.expose({ env: 'test', db: db(), now: () => new Date() }, assigned!, 'cus_buyer');
@@ -156,41 +146,36 @@ describe('attribution', () => {
     expect(await db().transaction((tx) => svc.assignments('test', tx, 'anon_pending'))).toEqual({ 'cart-exp': pending!.variant });
     await t.modules.experiments.exposures.flush();
     const customerCart = await readyCart(t, store, { country, key: t.keys.secret });
-    expect((await t.call('PATCH', `/v1/carts/${customerCart}`, { body: { customer_id: 'cus_buyer' } })).statusCode).toBe(200);
+    ok(await admin.PATCH('/v1/carts/{id}', { ...byId(customerCart), body: { customer_id: 'cus_buyer' } }), 200);
     // never exposed: no experiments in its context
     const plainCart = await readyCart(t, store, { country });
 
-    const orders: Record<string, { id: string; totals: { total: number } }> = {};
-    for (const [name, cart] of [['anon', anonCart], ['customer', customerCart], ['plain', plainCart]] as const) {
-      const res = await checkout(t, cart);
-      expect(res.statusCode, res.body).toBe(201);
-      orders[name] = res.json<{ id: string; totals: { total: number } }>();
-    }
+    const orders: Record<string, Schema<'Order'>> = {};
+    for (const [name, cart] of [['anon', anonCart], ['customer', customerCart], ['plain', plainCart]] as const) orders[name] = ok(await checkout(shop, cart), 201);
     const contextOf = async (orderId: string) => (await eventsOf(t, ['order.created'], orderId))[0]!.context.experiments;
-    expect(await contextOf(orders.anon!.id)).toEqual({ 'cart-exp': served.experiment.variant });
+    expect(await contextOf(orders.anon!.id)).toEqual({ 'cart-exp': exposed.variant });
     expect(await contextOf(orders.customer!.id)).toEqual({ 'cart-exp': assigned!.variant });
     expect(await contextOf(orders.plain!.id)).toBeUndefined();
     // kept on the order: its later events carry them too (here a refund days after checkout)
-    const order = await t.call('GET', `/v1/orders/${orders.anon!.id}`);
-    expect(order.json<{ experiments: Record<string, string> }>().experiments).toEqual({ 'cart-exp': served.experiment.variant });
-    const refund = await t.call('POST', `/v1/orders/${orders.anon!.id}/refunds`, { body: { amount: 100 }, headers: { 'idempotency-key': `exp-refund-${orders.anon!.id}` } });
-    expect(refund.statusCode, refund.body).toBe(201);
+    const order = ok(await admin.GET('/v1/orders/{id}', byId(orders.anon!.id)));
+    expect(order.experiments).toEqual({ 'cart-exp': exposed.variant });
+    ok(await admin.POST('/v1/orders/{id}/refunds', { ...byId(orders.anon!.id), body: { amount: 100 }, headers: idempotencyHeader(`exp-refund-${orders.anon!.id}`) }), 201);
     const later = (await eventsOf(t, ['order.updated', 'order.refunded'], orders.anon!.id)).at(-1);
-    expect(later?.context.experiments).toEqual({ 'cart-exp': served.experiment.variant });
+    expect(later?.context.experiments).toEqual({ 'cart-exp': exposed.variant });
 
     await t.modules.dispatcher.drain();
-    const results = (await t.call('GET', `/v1/experiments/${e.id}/results`)).json<{ currency: string; variants: VariantResult[] }>();
+    const results = ok(await admin.GET('/v1/experiments/{id}/results', byId(e.id)));
     expect(results.currency).toBe('USD');
     const total = (v: string) => results.variants.find((r) => r.variant === v)!;
-    const revenue = (v: string) => (served.experiment.variant === v ? orders.anon!.totals.total : 0) + (assigned!.variant === v ? orders.customer!.totals.total : 0);
+    const revenue = (v: string) => (exposed.variant === v ? orders.anon!.totals.total : 0) + (assigned!.variant === v ? orders.customer!.totals.total : 0);
     // three exposed (anon_pending never ordered), two converted, each in its own variant's revenue
     expect(results.variants.reduce((n, r) => n + r.exposures, 0)).toBe(3);
     expect(results.variants.reduce((n, r) => n + r.conversions, 0)).toBe(2);
     for (const v of ['control', 'treatment']) {
       expect(total(v).revenue).toBe(revenue(v));
-      expect(total(v).conversions).toBe((served.experiment.variant === v ? 1 : 0) + (assigned!.variant === v ? 1 : 0));
+      expect(total(v).conversions).toBe((exposed.variant === v ? 1 : 0) + (assigned!.variant === v ? 1 : 0));
     }
-    await t.call('PATCH', `/v1/experiments/${e.id}`, { body: { status: 'stopped' } });
+    ok(await update(e.id, { status: 'stopped' }));
   });
 });
 
@@ -214,9 +199,7 @@ describe('results', () => {
     await convert('t4', 'o7', 800, 'EUR', after); // converts, but not in USD revenue
     await convert('x1', 'o8', 5000, 'USD', after); // never exposed
 
-    const res = await t.call('GET', `/v1/experiments/${e.id}/results`);
-    expect(res.statusCode, res.body).toBe(200);
-    const body = res.json<{ currency: string; variants: VariantResult[] }>();
+    const body = ok(await admin.GET('/v1/experiments/{id}/results', byId(e.id)), 200);
     expect(body.currency).toBe('USD');
     const [control, treatment] = body.variants;
     // control: 4 exposed, 1 converted (c1: 2 orders, 3000) → 25 %, AOV 1500, 750 per exposure
@@ -226,7 +209,7 @@ describe('results', () => {
     // pooled 5/9, se = sqrt(5/9 · 4/9 · (1/4 + 1/5)) = 1/3, z = 0.55 / (1/3) = 1.65, p = 2(1 − Φ(1.65)) = 0.098943
     expect(treatment!.p_value).toBeCloseTo(0.098943, 4);
 
-    const eur = (await t.call('GET', `/v1/experiments/${e.id}/results?currency=EUR`)).json<{ currency: string; variants: VariantResult[] }>();
+    const eur = ok(await admin.GET('/v1/experiments/{id}/results', { params: { path: { id: e.id }, query: { currency: 'EUR' } } }));
     expect(eur.currency).toBe('EUR');
     expect(eur.variants[0]).toMatchObject({ conversions: 1, orders: 0, revenue: 0, average_order_value: null, revenue_per_exposure: 0 });
     expect(eur.variants[1]).toMatchObject({ conversions: 4, orders: 1, revenue: 800, average_order_value: 800, revenue_per_exposure: 160 });

@@ -6,6 +6,7 @@ import { jobContext } from '../src/platform/http/module.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { eventsOf } from './helpers/events.js';
 import { manualClock } from './helpers/receiver.js';
+import { api, ok, problem } from './helpers/sdk.js';
 import { DAY, balanceOf, createSeller, drain, settle } from './helpers/settlements.js';
 
 const clock = manualClock(Date.parse('2026-09-01T10:00:00Z'));
@@ -48,7 +49,7 @@ async function accountBalance(account: string): Promise<number> {
   return rows[0]!.sum;
 }
 
-const reconcile = async () => (await t.call('POST', '/v1/settlements/reconciliation', { headers: { 'idempotency-key': crypto.randomUUID() } })).json().findings;
+const reconcile = async () => ok(await api(t).POST('/v1/settlements/reconciliation')).findings;
 
 let sale: { seller: string; so: string };
 
@@ -131,27 +132,26 @@ describe('seller ledger', () => {
   it('charges back from pending before the release and from available after the payout, never beyond the sale', async () => {
     const seller = await createSeller(t);
     const so = await sellerOrder({ seller, order: 'ord_cb', goods: 5000, commission: 500 });
-    const chargeback = (id: string, amount: number) => t.call('POST', `/v1/seller_orders/${id}/chargebacks`, { body: { amount, reason: 'fraudulent' }, headers: { 'idempotency-key': crypto.randomUUID() } });
+    // a fresh Idempotency-Key for each: the client gives every POST one
+    const chargeback = (id: string, amount: number) => api(t).POST('/v1/seller_orders/{id}/chargebacks', { params: { path: { id } }, body: { amount, reason: 'fraudulent' } });
 
-    const first = await chargeback(so, 1000);
-    expect(first.statusCode, first.body).toBe(201);
-    expect(first.json()).toMatchObject({ object: 'chargeback', seller_order_id: so, seller_id: seller, amount: 1000, currency: 'USD' });
+    const first = ok(await chargeback(so, 1000), 201);
+    expect(first).toMatchObject({ object: 'chargeback', seller_order_id: so, seller_id: seller, amount: 1000, currency: 'USD' });
     // the platform keeps its commission: the seller bears all 1000
     expect(await balanceOf(t, seller)).toEqual([{ currency: 'USD', pending: 3500, available: 0 }]);
-    expect((await eventsOf(t, ['chargeback.created'], first.json().id))[0]?.data.object).toMatchObject({ seller_id: seller, amount: 1000 });
+    expect((await eventsOf(t, ['chargeback.created'], first.id))[0]?.data.object).toMatchObject({ seller_id: seller, amount: 1000 });
 
     await db().query('UPDATE seller_orders SET delivered_at = $2 WHERE id = $1', [so, clock.now()]);
     clock.advance(8 * DAY);
     const { run } = await settle(t);
     expect(run.payouts.filter((p) => p.seller_id === seller)).toMatchObject([{ amount: 3500 }]);
 
-    const tooMuch = await chargeback(so, 4001);
-    expect(tooMuch.statusCode).toBe(422);
-    expect(tooMuch.json().code).toBe('chargeback_exceeds_sale');
-    expect((await chargeback(so, 2000)).statusCode).toBe(201);
+    const tooMuch = problem(await chargeback(so, 4001), 422);
+    expect(tooMuch.code).toBe('chargeback_exceeds_sale');
+    ok(await chargeback(so, 2000), 201);
     // paid out already: the seller now owes it back
     expect(await balanceOf(t, seller)).toEqual([{ currency: 'USD', pending: 0, available: -2000 }]);
-    expect((await chargeback('so_nope', 100)).statusCode).toBe(404);
+    problem(await chargeback('so_nope', 100), 404);
 
     clock.advance(DAY);
     const next = await settle(t);

@@ -1,29 +1,16 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parentStatus } from '../src/modules/marketplace/index.js';
-import type { SellerOrderStatus } from '../src/modules/marketplace/seller-orders.status.js';
+import { idempotencyHeader, type Schema, type TesseraClient } from '../sdk/index.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { createStore, freshCountry, type Store } from './helpers/commerce.js';
 import { eventsOf } from './helpers/events.js';
 import { startReceiver } from './helpers/receiver.js';
-import { createSeller, ok, placeOrder, sellerProduct, trackingNumber, type PlacedOrder, type TestSeller } from './helpers/seller-orders.js';
-
-interface SellerOrderView {
-  id: string;
-  order_id: string;
-  seller_id: string;
-  status: SellerOrderStatus;
-  goods_amount: number;
-  tax_amount: number;
-  shipping_amount: number;
-  shipping_payee: string;
-  commission_amount: number;
-  commission: { total: number; fixed_fee: number; by_line: { line_id: string; rate_ppm: number; amount: number }[] };
-  lines: { order_line_id: string; sku: string; quantity: number; amount: number; tax: number; commission: number }[];
-  delivered_at: string | null;
-}
+import { api, ok, problem } from './helpers/sdk.js';
+import { createSeller, placeOrder, sellerProduct, trackingNumber, type PlacedOrder, type TestSeller } from './helpers/seller-orders.js';
 
 let t: TestApp;
+let admin: TesseraClient;
 let store: Store;
 let country: string;
 let a: TestSeller;
@@ -35,13 +22,14 @@ const secrets = { a: '', b: '' };
 beforeAll(async () => {
   // 10 % by default, and 25 per seller order on top
   t = await startTestApp({ env: { TESSERA_COMMISSION_RATE_PPM: '100000', TESSERA_COMMISSION_FIXED_FEE: '25' } });
+  admin = api(t);
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const address = t.app.server.address();
   t.modules.fulfillment.emulator.setTarget(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
   country = freshCountry();
   store = await createStore(t, { country, prices: [1000], taxRate: 10 });
   skus.platform = store.skus[0]!;
-  const books = await ok<{ id: string }>(t, 'POST', '/v1/categories', { body: { name: 'Books' } }, 201);
+  const books = ok(await admin.POST('/v1/categories', { body: { name: 'Books' } }), 201);
   // A pays 15 % on books (its own category rate), B 5 % on everything (its own flat rate)
   a = await createSeller(t, { commission: { category_rates_ppm: { [books.id]: 150_000 } } });
   b = await createSeller(t, { commission: { rate_ppm: 50_000 } });
@@ -50,9 +38,9 @@ beforeAll(async () => {
   receivers = { a: await startReceiver(), b: await startReceiver() };
   for (const who of ['a', 'b'] as const) {
     const key = who === 'a' ? a.key : b.key;
-    const endpoint = await ok<{ secret: string; seller_id: string }>(t, 'POST', '/v1/webhook_endpoints', { key, body: { url: receivers[who].url, enabled_events: ['seller_order.*', 'shipment.*'] } }, 201);
+    const endpoint = ok(await api(t, key).POST('/v1/webhook_endpoints', { body: { url: receivers[who].url, enabled_events: ['seller_order.*', 'shipment.*'] } }), 201);
     expect(endpoint.seller_id).toBe(who === 'a' ? a.id : b.id);
-    secrets[who] = endpoint.secret;
+    secrets[who] = endpoint.secret ?? '';
   }
 });
 afterAll(async () => {
@@ -61,16 +49,18 @@ afterAll(async () => {
   await t.close();
 });
 
-const childrenOf = async (orderId: string, key = t.keys.secret) => (await ok<{ data: SellerOrderView[] }>(t, 'GET', `/v1/seller_orders?order_id=${orderId}`, { key })).data;
-const orderStatus = async (orderId: string) => (await ok<{ status: string }>(t, 'GET', `/v1/orders/${orderId}`)).status;
+type SellerOrderView = Schema<'SellerOrder'>;
+const byId = (id: string) => ({ params: { path: { id } } });
+const childrenOf = async (orderId: string, key = t.keys.secret): Promise<SellerOrderView[]> => ok(await api(t, key).GET('/v1/seller_orders', { params: { query: { order_id: orderId } } })).data;
+const orderOf = async (orderId: string) => ok(await admin.GET('/v1/orders/{id}', byId(orderId)));
+const orderStatus = async (orderId: string) => (await orderOf(orderId)).status;
 const lineOf = (order: PlacedOrder, sku: string) => order.lines.find((l) => l.sku === sku)!;
 const ship = (order: PlacedOrder, lines: { line_id: string; quantity: number }[], key = t.keys.secret) =>
-  t.call('POST', `/v1/orders/${order.id}/shipments`, { key, body: { lines, carrier: 'ups', tracking_number: trackingNumber(), location_id: store.locationId } });
+  api(t, key).POST('/v1/orders/{id}/shipments', { ...byId(order.id), body: { lines, carrier: 'ups', tracking_number: trackingNumber(), location_id: store.locationId } });
 
 /** Makes the emulated UPS deliver a shipment, and lets every background step run. */
 async function deliver(shipmentId: string): Promise<void> {
-  const res = await t.call('POST', `/v1/test_helpers/shipments/${shipmentId}/advance`, { body: { raw_code: 'D' } });
-  expect(res.statusCode, res.body).toBe(200);
+  ok(await admin.POST('/v1/test_helpers/shipments/{id}/advance', { ...byId(shipmentId), body: { raw_code: 'D' } }), 200);
   await t.modules.fulfillment.intake.drain();
   await t.modules.dispatcher.drain();
 }
@@ -113,26 +103,23 @@ describe('an order split into seller orders', () => {
 
   it("a seller ships only its own lines; another seller's or a platform line, or a mixed shipment, writes nothing", async () => {
     for (const [sku, key] of [[skus.b, a.key], [skus.platform, a.key], [skus.a, b.key]] as const) {
-      const res = await ship(order, [{ line_id: lineOf(order, sku).id, quantity: 1 }], key);
-      expect(res.statusCode, res.body).toBe(404);
-      expect(res.json().type).toMatch(/order_line_not_found|order_not_found/);
+      const res = problem(await ship(order, [{ line_id: lineOf(order, sku).id, quantity: 1 }], key), 404);
+      expect(res.type).toMatch(/order_line_not_found|order_not_found/);
     }
-    const mixed = await ship(order, [{ line_id: lineOf(order, skus.a).id, quantity: 1 }, { line_id: lineOf(order, skus.b).id, quantity: 1 }]);
-    expect(mixed.statusCode).toBe(422);
-    expect(mixed.json().type).toContain('shipment_mixes_sellers');
-    const now = await ok<PlacedOrder>(t, 'GET', `/v1/orders/${order.id}`);
+    const mixed = problem(await ship(order, [{ line_id: lineOf(order, skus.a).id, quantity: 1 }, { line_id: lineOf(order, skus.b).id, quantity: 1 }]), 422);
+    expect(mixed.type).toContain('shipment_mixes_sellers');
+    const now = await orderOf(order.id);
     expect(now.lines.every((l) => l.quantity_fulfilled === 0)).toBe(true);
     expect(now.status).toBe('paid');
-    expect((await ok<{ data: unknown[] }>(t, 'GET', `/v1/orders/${order.id}/shipments`)).data).toEqual([]);
+    expect(ok(await admin.GET('/v1/orders/{id}/shipments', byId(order.id))).data).toEqual([]);
   });
 
   let shipmentA = '';
   let shipmentB = '';
   it('seller A ships its lines: its seller order is fulfilled, B’s still paid, the order partially fulfilled', async () => {
-    const res = await ship(order, [{ line_id: lineOf(order, skus.a).id, quantity: 2 }], a.key);
-    expect(res.statusCode, res.body).toBe(201);
-    expect(res.json().seller_id).toBe(a.id);
-    shipmentA = res.json().id;
+    const res = ok(await ship(order, [{ line_id: lineOf(order, skus.a).id, quantity: 2 }], a.key), 201);
+    expect(res.seller_id).toBe(a.id);
+    shipmentA = res.id;
     await t.modules.dispatcher.drain();
     const children = await childrenOf(order.id);
     expect(Object.fromEntries(children.map((c) => [c.seller_id, c.status]))).toEqual({ [a.id]: 'fulfilled', [b.id]: 'paid' });
@@ -140,10 +127,9 @@ describe('an order split into seller orders', () => {
   });
 
   it('then the platform ships its line and B ships its own: the order is fulfilled', async () => {
-    expect((await ship(order, [{ line_id: lineOf(order, skus.platform).id, quantity: 1 }])).statusCode).toBe(201);
-    const res = await ship(order, [{ line_id: lineOf(order, skus.b).id, quantity: 1 }], b.key);
-    expect(res.statusCode, res.body).toBe(201);
-    shipmentB = res.json().id;
+    ok(await ship(order, [{ line_id: lineOf(order, skus.platform).id, quantity: 1 }]), 201);
+    const res = ok(await ship(order, [{ line_id: lineOf(order, skus.b).id, quantity: 1 }], b.key), 201);
+    shipmentB = res.id;
     await t.modules.dispatcher.drain();
     expect((await childrenOf(order.id)).map((c) => c.status)).toEqual(['fulfilled', 'fulfilled']);
     expect(await orderStatus(order.id)).toBe('fulfilled');
@@ -186,8 +172,7 @@ describe('a canceled order', () => {
   it('cancels its seller orders, announced as seller_order.canceled', async () => {
     const order = await placeOrder(t, store, country, [{ sku: skus.a, quantity: 1 }, { sku: skus.b, quantity: 1 }]);
     await t.modules.dispatcher.drain();
-    const res = await t.call('POST', `/v1/orders/${order.id}/cancel`, { headers: { 'idempotency-key': `cancel-${order.id}` } });
-    expect(res.statusCode, res.body).toBe(200);
+    ok(await admin.POST('/v1/orders/{id}/cancel', { ...byId(order.id), headers: idempotencyHeader(`cancel-${order.id}`) }), 200);
     await t.modules.dispatcher.drain();
     const children = await childrenOf(order.id);
     expect(children.map((c) => c.status)).toEqual(['canceled', 'canceled']);
@@ -212,12 +197,12 @@ describe('an order made only of seller lines', () => {
     await check();
     const second = await ship(order, [{ line_id: lineOf(order, skus.a).id, quantity: 1 }], a.key);
     await check();
-    await deliver(first.json().id);
-    await deliver(second.json().id);
+    await deliver(ok(first).id);
+    await deliver(ok(second).id);
     await check();
     const third = await ship(order, [{ line_id: lineOf(order, skus.b).id, quantity: 1 }], b.key);
     await check();
-    await deliver(third.json().id);
+    await deliver(ok(third).id);
     await check();
     expect(await orderStatus(order.id)).toBe('completed');
   });

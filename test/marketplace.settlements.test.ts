@@ -1,18 +1,27 @@
-import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { operations, TesseraClient } from '../sdk/index.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { eventsOf } from './helpers/events.js';
 import { manualClock, startReceiver } from './helpers/receiver.js';
+import { api, ok, problem } from './helpers/sdk.js';
 import { DAY, balanceOf, buy, createMarket, createSeller, drain, netOf, sellerKey, sellerOrdersOf, sellerProduct, settle, shipAndDeliver, type Market, type RunBody } from './helpers/settlements.js';
 
 const clock = manualClock(Date.parse('2026-10-01T10:00:00Z'));
 let t: TestApp;
+let admin: TesseraClient;
 let market: Market;
 beforeAll(async () => {
   t = await startTestApp({ now: clock.now });
+  admin = api(t);
   market = await createMarket(t);
 });
 afterAll(() => t.close());
+
+const byId = (id: string) => ({ params: { path: { id } } });
+type RefundBody = operations['postV1OrdersByIdRefunds']['requestBody']['content']['application/json'];
+/** A refund of an order; the client gives every POST a fresh Idempotency-Key, as money moves require. */
+const refundOf = (orderId: string, body: RefundBody) => admin.POST('/v1/orders/{id}/refunds', { ...byId(orderId), body });
+const payoutsFor = async (query: operations['getV1Payouts']['parameters']['query'], client = admin) => ok(await client.GET('/v1/payouts', { params: { query } })).data;
 
 /** A seller with one delivered order of one `price` item, delivered now; the seller order. */
 async function deliveredSale(price: number, sellerId?: string) {
@@ -85,8 +94,8 @@ describe('settlement runs', () => {
     expect(again.status).toBe(200);
     expect(again.run.id).toBe(due.run.id);
     expect(again.run.payouts).toEqual(due.run.payouts);
-    const listed = (await t.call('GET', `/v1/payouts?seller_id=${seller}`)).json().data;
-    expect(listed.map((p: { id: string }) => p.id)).toEqual([payout!.id]);
+    const listed = await payoutsFor({ seller_id: seller });
+    expect(listed.map((p) => p.id)).toEqual([payout!.id]);
     expect((await eventsOf(t, ['payout.created'])).filter((e) => e.data.object.seller_id === seller)).toHaveLength(1);
   });
 
@@ -98,14 +107,13 @@ describe('settlement runs', () => {
     const partial = await buy(t, market, [{ sku }]);
     const [so1] = await sellerOrdersOf(t, full.id);
     const [so2] = await sellerOrdersOf(t, partial.id);
-    const refund = (orderId: string, body: object) => t.call('POST', `/v1/orders/${orderId}/refunds`, { body, headers: { 'idempotency-key': crypto.randomUUID() } });
 
-    expect((await refund(full.id, {})).statusCode).toBe(201);
+    ok(await refundOf(full.id, {}), 201);
     await drain(t);
     expect((await sellerOrdersOf(t, full.id))[0]!.amount_refunded).toBe(so1!.goods_amount + so1!.shipping_amount);
     expect(await balanceOf(t, seller)).toEqual([{ currency: 'USD', pending: netOf(so2!), available: 0 }]);
 
-    expect((await refund(partial.id, { amount: 1000 })).statusCode).toBe(201);
+    ok(await refundOf(partial.id, { amount: 1000 }), 201);
     await drain(t);
     const after = (await sellerOrdersOf(t, partial.id))[0]!;
     // pro rata: the order's refund times the seller order's part (goods + shipping, no tax) of the total
@@ -117,7 +125,7 @@ describe('settlement runs', () => {
 
     // canceling a paid order refunds it all: its seller order gives everything back
     const canceled = await buy(t, market, [{ sku }]);
-    expect((await t.call('POST', `/v1/orders/${canceled.id}/cancel`, { headers: { 'idempotency-key': crypto.randomUUID() } })).statusCode).toBe(200);
+    ok(await admin.POST('/v1/orders/{id}/cancel', byId(canceled.id)), 200);
     await drain(t);
     const so3 = (await sellerOrdersOf(t, canceled.id))[0]!;
     expect(so3.amount_refunded).toBe(so3.goods_amount + so3.shipping_amount);
@@ -138,25 +146,24 @@ describe('settlement runs', () => {
     const lineA = order.lines.find((l) => l.sku === skuA)!;
     const byseller = async () => Object.fromEntries((await sellerOrdersOf(t, order.id)).map((so) => [so.seller_id, so]));
     const before = await byseller();
-    const refund = (body: object) => t.call('POST', `/v1/orders/${order.id}/refunds`, { body, headers: { 'idempotency-key': crypto.randomUUID() } });
+    const refund = (body: RefundBody) => refundOf(order.id, body);
 
     // one of A's two units back: A bears half its line's goods, B nothing
-    expect((await refund({ lines: [{ line_id: lineA.id, quantity: 1 }] })).statusCode).toBe(201);
+    ok(await refund({ lines: [{ line_id: lineA.id, quantity: 1 }] }), 201);
     await drain(t);
     let now = await byseller();
     expect(now[a]!.amount_refunded).toBe(before[a]!.goods_amount / 2);
     expect(now[b]!.amount_refunded).toBe(0);
 
     // then everything else by amount: each seller order ends at exactly its whole amount
-    expect((await refund({})).statusCode).toBe(201);
+    ok(await refund({}), 201);
     await drain(t);
     now = await byseller();
     expect(now[a]!.amount_refunded).toBe(before[a]!.goods_amount + before[a]!.shipping_amount);
     expect(now[b]!.amount_refunded).toBe(before[b]!.goods_amount + before[b]!.shipping_amount);
     expect(await balanceOf(t, b)).toEqual([{ currency: 'USD', pending: 0, available: 0 }]);
-    const rec = await t.call('POST', '/v1/settlements/reconciliation');
-    expect(rec.statusCode, rec.body).toBe(200);
-    expect(rec.json<{ findings: unknown[] }>().findings).toEqual([]);
+    const rec = ok(await admin.POST('/v1/settlements/reconciliation'), 200);
+    expect(rec.findings).toEqual([]);
   });
 
   it('concurrent runs make one run and one set of payouts, for one period or two', async () => {
@@ -175,20 +182,20 @@ describe('settlement runs', () => {
     const [x, y] = await Promise.all([settle(t), settle(t, yesterday)]);
     expect(x.run.id).not.toBe(y.run.id);
     expect([...payoutsOf(x.run, seller), ...payoutsOf(y.run, seller)]).toMatchObject([{ amount: netOf(second.so) }]);
-    const all = (await t.call('GET', `/v1/payouts?seller_id=${seller}`)).json().data;
-    expect(all.map((p: { amount: number }) => p.amount).sort()).toEqual([netOf(so), netOf(second.so)].sort());
+    const all = await payoutsFor({ seller_id: seller });
+    expect(all.map((p) => p.amount).sort()).toEqual([netOf(so), netOf(second.so)].sort());
   });
 
   it('skips suspended sellers, whose available balance waits for them', async () => {
     clock.advance(10 * DAY);
     const { seller, so } = await deliveredSale(1200);
     clock.advance(8 * DAY);
-    expect((await t.call('POST', `/v1/sellers/${seller}/suspend`)).statusCode).toBe(200);
+    ok(await admin.POST('/v1/sellers/{id}/suspend', byId(seller)), 200);
     const { run } = await settle(t);
     expect(payoutsOf(run, seller)).toEqual([]);
     expect(await balanceOf(t, seller)).toEqual([{ currency: 'USD', pending: 0, available: netOf(so) }]);
 
-    expect((await t.call('POST', `/v1/sellers/${seller}/reinstate`)).statusCode).toBe(200);
+    ok(await admin.POST('/v1/sellers/{id}/reinstate', byId(seller)), 200);
     clock.advance(DAY);
     const next = await settle(t);
     expect(payoutsOf(next.run, seller)).toMatchObject([{ amount: netOf(so) }]);
@@ -201,30 +208,28 @@ describe('settlement runs', () => {
     const { so } = await deliveredSale(999, seller);
     clock.advance(8 * DAY);
     const { run } = await settle(t);
-    const res = await t.call('GET', `/v1/settlements/${run.id}`, { headers: { accept: 'text/csv' } });
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
-    const [header, ...rows] = parseCsv(res.body);
+    const res = await admin.GET('/v1/settlements/{id}', { ...byId(run.id), headers: { accept: 'text/csv' }, parseAs: 'text' });
+    const csv = ok(res, 200);
+    expect(res.response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const [header, ...rows] = parseCsv(csv);
     expect(header).toEqual(['payout_id', 'seller_id', 'seller_name', 'currency', 'amount_minor', 'amount', 'entries_count', 'status']);
     expect(rows).toHaveLength(run.payouts.length);
     const mine = rows.find((r) => r[1] === seller);
     const net = netOf(so);
     expect(mine).toEqual([payoutsOf(run, seller)[0]!.id, seller, name, 'USD', String(net), `${Math.floor(net / 100)}.${String(net % 100).padStart(2, '0')}`, '1', 'pending']);
     // the JSON answer is the default
-    expect((await t.call('GET', `/v1/settlements/${run.id}`)).json()).toMatchObject({ id: run.id, object: 'settlement_run', payouts: run.payouts });
-    const list = (await t.call('GET', '/v1/settlements?limit=100')).json();
-    expect(list.data.map((r: { id: string }) => r.id)).toContain(run.id);
-    expect(list.data.find((r: { id: string }) => r.id === run.id).totals).toEqual(run.totals);
+    expect(ok(await admin.GET('/v1/settlements/{id}', byId(run.id)))).toMatchObject({ id: run.id, object: 'settlement_run', payouts: run.payouts });
+    const list = ok(await admin.GET('/v1/settlements', { params: { query: { limit: 100 } } }));
+    expect(list.data.map((r) => r.id)).toContain(run.id);
+    expect(list.data.find((r) => r.id === run.id)!.totals).toEqual(run.totals);
   });
 
   it('refuses bad periods and unknown runs', async () => {
-    const bad = await t.call('POST', '/v1/settlements/runs', { body: { period: '2026-02-30' }, headers: { 'idempotency-key': crypto.randomUUID() } });
-    expect(bad.statusCode).toBe(422);
+    problem(await admin.POST('/v1/settlements/runs', { body: { period: '2026-02-30' } }), 422);
     const future = new Date(clock.now().getTime() + 2 * DAY).toISOString().slice(0, 10);
-    const early = await t.call('POST', '/v1/settlements/runs', { body: { period: future }, headers: { 'idempotency-key': crypto.randomUUID() } });
-    expect(early.statusCode).toBe(422);
-    expect(early.json().code).toBe('settlement_period_invalid');
-    expect((await t.call('GET', '/v1/settlements/str_nope')).statusCode).toBe(404);
+    const early = problem(await admin.POST('/v1/settlements/runs', { body: { period: future } }), 422);
+    expect(early.code).toBe('settlement_period_invalid');
+    problem(await admin.GET('/v1/settlements/{id}', byId('str_nope')), 404);
   });
 });
 
@@ -234,10 +239,10 @@ describe('payouts and balances for sellers', () => {
     const a = await deliveredSale(1100);
     const b = await deliveredSale(1300);
     const keyA = await sellerKey(t, a.seller);
+    const asA = api(t, keyA);
     // the seller's own webhook endpoint gets its payout, and no one else's
     const receiver = await startReceiver();
-    const endpoint = await t.call('POST', '/v1/webhook_endpoints', { key: keyA, body: { url: receiver.url, enabled_events: ['payout.*'] } });
-    expect(endpoint.statusCode, endpoint.body).toBe(201);
+    ok(await asA.POST('/v1/webhook_endpoints', { body: { url: receiver.url, enabled_events: ['payout.*'] } }), 201);
     clock.advance(8 * DAY);
     const { run } = await settle(t);
     await drain(t);
@@ -247,20 +252,20 @@ describe('payouts and balances for sellers', () => {
     expect(delivered.map((e) => [e.type, e.data.object.id])).toEqual([['payout.created', payoutsOf(run, a.seller)[0]!.id]]);
     expect(payoutsOf(run, b.seller)).toHaveLength(1);
 
-    const own = (await t.call('GET', '/v1/payouts?limit=100', { key: keyA })).json().data as { seller_id: string }[];
+    const own = await payoutsFor({ limit: 100 }, asA);
     expect(own.length).toBeGreaterThan(0);
     expect(own.every((p) => p.seller_id === a.seller)).toBe(true);
-    const asking = (await t.call('GET', `/v1/payouts?seller_id=${b.seller}`, { key: keyA })).json().data as { seller_id: string }[];
+    const asking = await payoutsFor({ seller_id: b.seller }, asA);
     expect(asking.every((p) => p.seller_id === a.seller)).toBe(true);
-    const operator = (await t.call('GET', '/v1/payouts?limit=100')).json().data as { seller_id: string }[];
+    const operator = await payoutsFor({ limit: 100 });
     expect(operator.some((p) => p.seller_id === b.seller)).toBe(true);
 
-    expect((await t.call('GET', `/v1/sellers/${b.seller}/balance`, { key: keyA })).statusCode).toBe(404);
-    expect((await t.call('GET', `/v1/sellers/${a.seller}/balance`, { key: keyA })).json()).toMatchObject({ seller_id: a.seller, balances: [{ currency: 'USD', pending: 0, available: 0 }] });
-    expect((await t.call('GET', '/v1/balance', { key: keyA })).json()).toMatchObject({ object: 'balance', seller_id: a.seller });
-    expect((await t.call('GET', '/v1/balance')).statusCode).toBe(400);
+    problem(await asA.GET('/v1/sellers/{id}/balance', byId(b.seller)), 404);
+    expect(ok(await asA.GET('/v1/sellers/{id}/balance', byId(a.seller)))).toMatchObject({ seller_id: a.seller, balances: [{ currency: 'USD', pending: 0, available: 0 }] });
+    expect(ok(await asA.GET('/v1/balance'))).toMatchObject({ object: 'balance', seller_id: a.seller });
+    problem(await admin.GET('/v1/balance'), 400);
 
-    expect((await t.call('POST', '/v1/settlements/runs', { key: keyA, body: {}, headers: { 'idempotency-key': crypto.randomUUID() } })).statusCode).toBe(403);
-    expect((await t.call('GET', '/v1/settlements', { key: keyA })).statusCode).toBe(403);
+    problem(await asA.POST('/v1/settlements/runs', { body: {} }), 403);
+    problem(await asA.GET('/v1/settlements'), 403);
   });
 });

@@ -1,15 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidationBus } from '../src/platform/db/invalidation.js';
+import type { operations, TesseraClient } from '../sdk/index.js';
 import { createTestDatabase, startTestApp, type TestApp } from './helpers/app.js';
-import { authorizations, checkout, createStore, freshCountry, readyCart, tag, type Store } from './helpers/commerce.js';
+import { authorizations, createStore, freshCountry, readyCart, tag, type Store } from './helpers/commerce.js';
 import { eventsOf } from './helpers/events.js';
-import { createSeller, ok, type TestSeller } from './helpers/seller-orders.js';
+import { api, checkout, ok, problem } from './helpers/sdk.js';
+import { createSeller, type TestSeller } from './helpers/seller-orders.js';
 
 /**
  * A suspended seller's listings leave the storefront (reads, search and facets, carts, checkout)
  * and come back on reinstatement with their own status; operators keep seeing them, flagged.
  */
 let t: TestApp;
+let admin: TesseraClient;
+let shop: TesseraClient;
 let url: string;
 let store: Store;
 let country: string;
@@ -18,6 +22,8 @@ beforeAll(async () => {
   const database = await createTestDatabase();
   url = database.url;
   t = await startTestApp({ database });
+  admin = api(t);
+  shop = api(t, t.keys.publishable);
   country = freshCountry();
   store = await createStore(t, { country });
 });
@@ -29,26 +35,32 @@ interface Listing {
   variantId: string;
 }
 
+const byId = (id: string) => ({ params: { path: { id } } });
+
 /** A published product of `seller` (created by the operator) with stock, titled with `word`. */
 async function listing(seller: string | null, word: string): Promise<Listing> {
   const sku = `SKU-${tag()}`;
-  const product = await ok<{ id: string; variants: { id: string }[] }>(
-    t,
-    'POST',
-    '/v1/products',
-    { body: { title: `${word} ${sku}`, status: 'published', ...(seller ? { seller_id: seller } : {}), variants: [{ sku, weight_grams: 300, prices: [{ currency: 'USD', amount: 1500 }] }] } },
+  const product = ok(
+    await admin.POST('/v1/products', { body: { title: `${word} ${sku}`, status: 'published', ...(seller ? { seller_id: seller } : {}), variants: [{ sku, weight_grams: 300, prices: [{ currency: 'USD', amount: 1500 }] }] } }),
     201,
   );
-  await ok(t, 'PUT', `/v1/stock_locations/${store.locationId}/levels/${sku}`, { body: { on_hand: 50 } });
+  ok(await admin.PUT('/v1/stock_locations/{id}/levels/{sku}', { params: { path: { id: store.locationId, sku } }, body: { on_hand: 50 } }));
   return { id: product.id, sku, variantId: product.variants[0]!.id };
 }
 
-const storefront = (path: string, headers?: Record<string, string>) => t.call('GET', path, { key: t.keys.publishable, ...(headers ? { headers } : {}) });
+type SearchQuery = operations['getV1ProductsSearch']['parameters']['query'];
+/** A product read with `client` (default: the storefront's publishable key). */
+const product = (id: string, client = shop, headers?: Record<string, string>) => client.GET('/v1/products/{id}', { ...byId(id), ...(headers ? { headers } : {}) });
+const list = async (client: TesseraClient, sellerId?: string) => ok(await client.GET('/v1/products', { params: { query: { limit: 100, ...(sellerId ? { seller_id: sellerId } : {}) } } }));
+const search = async (client: TesseraClient, query: SearchQuery) => ok(await client.GET('/v1/products/search', { params: { query } }));
 const ids = (page: { data: { id: string }[] }) => page.data.map((p) => p.id);
 const MODERATION_FIELDS = ['moderation_reason', 'moderated_at', 'seller_suspended'];
+const act = async (sellerId: string, action: 'suspend' | 'reinstate') =>
+  ok(await (action === 'suspend' ? admin.POST('/v1/sellers/{id}/suspend', byId(sellerId)) : admin.POST('/v1/sellers/{id}/reinstate', byId(sellerId))));
 
 async function availability(sku: string) {
-  return ok<{ on_hand: number; reserved: number; available: number }>(t, 'GET', `/v1/inventory_items/${sku}`);
+  const { on_hand, reserved, available } = ok(await admin.GET('/v1/inventory_items/{sku}', { params: { path: { sku } } }));
+  return { on_hand, reserved, available };
 }
 
 describe('suspending a seller', () => {
@@ -69,55 +81,50 @@ describe('suspending a seller', () => {
   it("hides its listings from the storefront, carts and checkout; operators see them flagged; reinstating brings them back", async () => {
     // a cart that already holds the listing, and warm storefront caches
     const heldCart = await readyCart(t, store, { country, sku: mine.sku, quantity: 2 });
-    expect((await storefront(`/v1/products/${mine.id}`)).statusCode).toBe(200);
-    expect(ids((await storefront('/v1/products?limit=100')).json())).toContain(mine.id);
-    const searched = (await storefront(`/v1/products/search?q=${word}&facets=seller_id`)).json();
+    ok(await product(mine.id), 200);
+    expect(ids(await list(shop))).toContain(mine.id);
+    const searched = await search(shop, { q: word, facets: 'seller_id' });
     expect(ids(searched).sort()).toEqual([mine.id, theirs.id].sort());
     expect(searched.facets.seller_id).toHaveLength(2);
 
-    const suspended = await t.call('POST', `/v1/sellers/${seller.id}/suspend`);
-    expect(suspended.json()).toMatchObject({ id: seller.id, status: 'suspended' });
+    expect(await act(seller.id, 'suspend')).toMatchObject({ id: seller.id, status: 'suspended' });
 
     // storefront: gone from get, list, search and the seller facet
-    expect((await storefront(`/v1/products/${mine.id}`)).json()).toMatchObject({ status: 404, code: 'product_not_found' });
-    expect(ids((await storefront('/v1/products?limit=100')).json())).not.toContain(mine.id);
-    expect(ids((await storefront(`/v1/products?limit=100&seller_id=${seller.id}`)).json())).toEqual([]);
-    const after = (await storefront(`/v1/products/search?q=${word}&facets=seller_id`)).json();
+    expect(problem(await product(mine.id), 404)).toMatchObject({ code: 'product_not_found' });
+    expect(ids(await list(shop))).not.toContain(mine.id);
+    expect(ids(await list(shop, seller.id))).toEqual([]);
+    const after = await search(shop, { q: word, facets: 'seller_id' });
     expect(ids(after)).toEqual([theirs.id]);
     expect(after.total_count).toBe(1);
     expect(after.facets.seller_id).toEqual([{ value: other.id, count: 1 }]);
-    expect((await storefront(`/v1/products/search?q=${word}&seller_id=${seller.id}`)).json().total_count).toBe(0);
+    expect((await search(shop, { q: word, seller_id: seller.id })).total_count).toBe(0);
 
     // the operator still sees it, published and flagged, in get, list and search
-    expect((await t.call('GET', `/v1/products/${mine.id}`)).json()).toMatchObject({ status: 'published', seller_id: seller.id, seller_suspended: true });
-    const operatorList = (await t.call('GET', `/v1/products?limit=100&seller_id=${seller.id}`)).json();
-    expect(operatorList.data).toEqual([expect.objectContaining({ id: mine.id, seller_suspended: true })]);
-    const operatorSearch = (await t.call('GET', `/v1/products/search?q=${word}&facets=seller_id`)).json();
-    expect(operatorSearch.total_count).toBe(2);
-    expect((await t.call('GET', `/v1/products/${theirs.id}`)).json().seller_suspended).toBe(false);
+    expect(ok(await product(mine.id, admin))).toMatchObject({ status: 'published', seller_id: seller.id, seller_suspended: true });
+    expect((await list(admin, seller.id)).data).toEqual([expect.objectContaining({ id: mine.id, seller_suspended: true })]);
+    expect((await search(admin, { q: word, facets: 'seller_id' })).total_count).toBe(2);
+    expect(ok(await product(theirs.id, admin)).seller_suspended).toBe(false);
     // the seller's own key is refused while it is suspended
-    expect((await t.call('GET', `/v1/products/${mine.id}`, { key: seller.key })).json()).toMatchObject({ status: 403, code: 'seller_suspended' });
+    expect(problem(await product(mine.id, api(t, seller.key)), 403)).toMatchObject({ code: 'seller_suspended' });
 
     // carts: adding it is refused like an unpublished product
-    const cart = await ok<{ id: string }>(t, 'POST', '/v1/carts', { key: t.keys.publishable, body: { region_id: store.regionId } }, 201);
+    const cart = ok(await shop.POST('/v1/carts', { body: { region_id: store.regionId } }), 201);
     for (const item of [{ sku: mine.sku }, { variant_id: mine.variantId }]) {
-      const add = await t.call('POST', `/v1/carts/${cart.id}/items`, { key: t.keys.publishable, body: { ...item, quantity: 1 } });
-      expect(add.statusCode).toBe(422);
-      expect(add.json()).toMatchObject({ code: 'variant_unavailable' });
+      const add = await shop.POST('/v1/carts/{id}/items', { ...byId(cart.id), body: { ...item, quantity: 1 } });
+      expect(problem(add, 422)).toMatchObject({ code: 'variant_unavailable' });
     }
 
     // checkout of the cart that held it: 409 cart_changed, the line dropped, nothing reserved, charged or ordered
     const stock = await availability(mine.sku);
     const auths = (await authorizations(t)).length;
-    const refused = await checkout(t, heldCart);
-    expect(refused.statusCode, refused.body).toBe(409);
-    expect(refused.json()).toMatchObject({ code: 'cart_changed' });
-    expect(refused.json().detail).toContain(mine.sku);
-    const held = (await t.call('GET', `/v1/carts/${heldCart}`)).json();
+    const refused = problem(await checkout(shop, heldCart), 409);
+    expect(refused).toMatchObject({ code: 'cart_changed' });
+    expect(refused.detail).toContain(mine.sku);
+    const held = ok(await admin.GET('/v1/carts/{id}', byId(heldCart)));
     expect(held).toMatchObject({ status: 'open', order_id: null, items: [] });
     expect(await availability(mine.sku)).toEqual(stock);
     expect((await authorizations(t)).length).toBe(auths);
-    const orders = (await t.call('GET', '/v1/orders?limit=100')).json().data as { cart_id: string }[];
+    const orders = ok(await admin.GET('/v1/orders', { params: { query: { limit: 100 } } })).data;
     expect(orders.filter((o) => o.cart_id === heldCart)).toEqual([]);
 
     // one seller.updated announces it; the listing itself emits nothing
@@ -126,48 +133,46 @@ describe('suspending a seller', () => {
     expect(await eventsOf(t, ['product.updated'], mine.id)).toEqual([]);
 
     // reinstated: back on the storefront, still published, and for sale
-    expect((await t.call('POST', `/v1/sellers/${seller.id}/reinstate`)).json()).toMatchObject({ status: 'active' });
-    const back = await storefront(`/v1/products/${mine.id}`);
-    expect(back.statusCode).toBe(200);
-    expect(back.json()).toMatchObject({ id: mine.id, status: 'published' });
-    expect(ids((await storefront('/v1/products?limit=100')).json())).toContain(mine.id);
-    const again = (await storefront(`/v1/products/search?q=${word}&facets=seller_id`)).json();
+    expect(await act(seller.id, 'reinstate')).toMatchObject({ status: 'active' });
+    expect(ok(await product(mine.id), 200)).toMatchObject({ id: mine.id, status: 'published' });
+    expect(ids(await list(shop))).toContain(mine.id);
+    const again = await search(shop, { q: word, facets: 'seller_id' });
     expect(ids(again).sort()).toEqual([mine.id, theirs.id].sort());
     expect(again.facets.seller_id).toEqual(searched.facets.seller_id);
-    expect((await t.call('GET', `/v1/products/${mine.id}`)).json()).toMatchObject({ status: 'published', seller_suspended: false });
-    await ok(t, 'POST', `/v1/carts/${held.id}/items`, { key: t.keys.publishable, body: { sku: mine.sku, quantity: 1 } });
-    const bought = await checkout(t, held.id);
-    expect(bought.statusCode, bought.body).toBe(201);
-    expect(bought.json().lines).toEqual([expect.objectContaining({ sku: mine.sku, seller_id: seller.id })]);
+    expect(ok(await product(mine.id, admin))).toMatchObject({ status: 'published', seller_suspended: false });
+    ok(await shop.POST('/v1/carts/{id}/items', { ...byId(held.id), body: { sku: mine.sku, quantity: 1 } }));
+    const bought = ok(await checkout(shop, held.id), 201);
+    expect(bought.lines).toEqual([expect.objectContaining({ sku: mine.sku, seller_id: seller.id })]);
   });
 
   it("keeps each listing's own status: a draft stays a draft and stays hidden after reinstatement", async () => {
     const s = await createSeller(t);
-    const draft = await ok<{ id: string }>(t, 'POST', '/v1/products', { key: s.key, body: { title: `Draft ${tag()}`, variants: [{ sku: `SKU-${tag()}`, prices: [{ currency: 'USD', amount: 900 }] }] } }, 201);
+    const draft = ok(await api(t, s.key).POST('/v1/products', { body: { title: `Draft ${tag()}`, variants: [{ sku: `SKU-${tag()}`, prices: [{ currency: 'USD', amount: 900 }] }] } }), 201);
     const published = await listing(s.id, `keep${tag().toLowerCase()}`);
-    await ok(t, 'POST', `/v1/sellers/${s.id}/suspend`);
-    expect((await t.call('GET', `/v1/products/${draft.id}`)).json()).toMatchObject({ status: 'draft', seller_suspended: true });
-    await ok(t, 'POST', `/v1/sellers/${s.id}/reinstate`);
-    expect((await t.call('GET', `/v1/products/${draft.id}`)).json()).toMatchObject({ status: 'draft', seller_suspended: false });
-    expect((await storefront(`/v1/products/${draft.id}`)).statusCode).toBe(404);
-    expect((await storefront(`/v1/products/${published.id}`)).json()).toMatchObject({ status: 'published' });
+    await act(s.id, 'suspend');
+    expect(ok(await product(draft.id, admin))).toMatchObject({ status: 'draft', seller_suspended: true });
+    await act(s.id, 'reinstate');
+    expect(ok(await product(draft.id, admin))).toMatchObject({ status: 'draft', seller_suspended: false });
+    problem(await product(draft.id), 404);
+    expect(ok(await product(published.id))).toMatchObject({ status: 'published' });
   });
 
   it("flags a product an operator creates for, or hands to, a suspended seller", async () => {
     const s = await createSeller(t);
-    await ok(t, 'POST', `/v1/sellers/${s.id}/suspend`);
+    await act(s.id, 'suspend');
     const created = await listing(s.id, `late${tag().toLowerCase()}`);
-    expect((await t.call('GET', `/v1/products/${created.id}`)).json()).toMatchObject({ status: 'published', seller_suspended: true });
-    expect((await storefront(`/v1/products/${created.id}`)).statusCode).toBe(404);
+    expect(ok(await product(created.id, admin))).toMatchObject({ status: 'published', seller_suspended: true });
+    problem(await product(created.id), 404);
 
     const house = await listing(null, `house${tag().toLowerCase()}`);
-    expect((await t.call('PATCH', `/v1/products/${house.id}`, { body: { seller_id: s.id } })).json()).toMatchObject({ seller_id: s.id, seller_suspended: true });
-    expect((await storefront(`/v1/products/${house.id}`)).statusCode).toBe(404);
-    expect((await t.call('PATCH', `/v1/products/${house.id}`, { body: { seller_id: null } })).json()).toMatchObject({ seller_id: null, seller_suspended: false });
-    expect((await storefront(`/v1/products/${house.id}`)).statusCode).toBe(200);
+    const handTo = async (sellerId: string | null) => ok(await admin.PATCH('/v1/products/{id}', { ...byId(house.id), body: { seller_id: sellerId } }));
+    expect(await handTo(s.id)).toMatchObject({ seller_id: s.id, seller_suspended: true });
+    problem(await product(house.id), 404);
+    expect(await handTo(null)).toMatchObject({ seller_id: null, seller_suspended: false });
+    ok(await product(house.id), 200);
 
-    await ok(t, 'POST', `/v1/sellers/${s.id}/reinstate`);
-    expect((await storefront(`/v1/products/${created.id}`)).json()).toMatchObject({ status: 'published' });
+    await act(s.id, 'reinstate');
+    expect(ok(await product(created.id))).toMatchObject({ status: 'published' });
   });
 
   it('products created for, or handed to, the seller while it is being suspended all end up hidden', async () => {
@@ -177,16 +182,17 @@ describe('suspending a seller', () => {
     const house = await Promise.all([1, 2, 3].map(() => listing(null, word)));
     const sku = () => `SKU-${tag()}`;
     const results = await Promise.all([
-      t.call('POST', `/v1/sellers/${s.id}/suspend`),
-      ...[1, 2, 3].map(() => t.call('POST', '/v1/products', { body: { title: `${word} new`, status: 'published', seller_id: s.id, variants: [{ sku: sku(), prices: [{ currency: 'USD', amount: 100 }] }] } })),
-      ...house.map((p) => t.call('PATCH', `/v1/products/${p.id}`, { body: { seller_id: s.id } })),
-      ...existing.map((p) => t.call('PATCH', `/v1/products/${p.id}`, { body: { title: `${word} renamed`, seller_id: s.id } })),
+      admin.POST('/v1/sellers/{id}/suspend', byId(s.id)),
+      ...[1, 2, 3].map(() => admin.POST('/v1/products', { body: { title: `${word} new`, status: 'published', seller_id: s.id, variants: [{ sku: sku(), prices: [{ currency: 'USD', amount: 100 }] }] } })),
+      ...house.map((p) => admin.PATCH('/v1/products/{id}', { ...byId(p.id), body: { seller_id: s.id } })),
+      ...existing.map((p) => admin.PATCH('/v1/products/{id}', { ...byId(p.id), body: { title: `${word} renamed`, seller_id: s.id } })),
     ]);
-    expect(results.map((r) => r.statusCode).every((c) => c === 200 || c === 201), results.map((r) => r.body).join('\n')).toBe(true);
-    const operator = (await t.call('GET', `/v1/products?limit=100&seller_id=${s.id}`)).json().data as { seller_suspended: boolean }[];
+    const statuses = results.map((r) => r.response.status);
+    expect(statuses.every((c) => c === 200 || c === 201), results.map((r) => JSON.stringify(r.error ?? r.data)).join('\n')).toBe(true);
+    const operator = (await list(admin, s.id)).data;
     expect(operator).toHaveLength(9);
     expect(operator.every((p) => p.seller_suspended)).toBe(true);
-    expect((await storefront(`/v1/products/search?q=${word}`)).json().total_count).toBe(0);
+    expect((await search(shop, { q: word })).total_count).toBe(0);
   });
 });
 
@@ -194,12 +200,14 @@ describe('caches', () => {
   it('a storefront product cached before the suspension is not served after it, in this process or another', async () => {
     const s = await createSeller(t);
     const p = await listing(s.id, `cached${tag().toLowerCase()}`);
-    const first = await storefront(`/v1/products/${p.id}`);
-    expect(first.statusCode).toBe(200);
-    const etag = String(first.headers.etag);
+    // the raw bytes, to compare what the cache serves
+    const raw = (headers?: Record<string, string>) => shop.GET('/v1/products/{id}', { ...byId(p.id), parseAs: 'text', ...(headers ? { headers } : {}) });
+    const first = await raw();
+    const body = ok(first, 200);
+    const etag = String(first.response.headers.get('etag'));
     // served from the cache: the same bytes, and a 304 for its ETag
-    expect((await storefront(`/v1/products/${p.id}`)).body).toBe(first.body);
-    expect((await storefront(`/v1/products/${p.id}`, { 'if-none-match': etag })).statusCode).toBe(304);
+    expect(ok(await raw())).toBe(body);
+    expect((await product(p.id, shop, { 'if-none-match': etag })).response.status).toBe(304);
 
     // another process's caches hear of it through the invalidation bus when the suspension commits
     const other = new InvalidationBus(url);
@@ -207,15 +215,14 @@ describe('caches', () => {
     other.on('product', (env, key) => heard.push(`${env}|${key}`), () => undefined);
     await other.start();
     try {
-      await ok(t, 'POST', `/v1/sellers/${s.id}/suspend`);
-      const gone = await storefront(`/v1/products/${p.id}`, { 'if-none-match': etag });
-      expect(gone.statusCode).toBe(404);
+      await act(s.id, 'suspend');
+      problem(await product(p.id, shop, { 'if-none-match': etag }), 404);
       await expect.poll(() => heard, { timeout: 5000 }).toContain('test|*');
     } finally {
       await other.close();
     }
-    await ok(t, 'POST', `/v1/sellers/${s.id}/reinstate`);
-    expect((await storefront(`/v1/products/${p.id}`)).statusCode).toBe(200);
+    await act(s.id, 'reinstate');
+    ok(await product(p.id), 200);
   });
 });
 
@@ -223,21 +230,17 @@ describe('storefront presentation', () => {
   it('publishable keys never see moderation fields; operators and the seller do', async () => {
     const s = await createSeller(t);
     const word = `present${tag().toLowerCase()}`;
-    const draft = await ok<{ id: string }>(t, 'POST', '/v1/products', { key: s.key, body: { title: `${word} lamp`, variants: [{ sku: `SKU-${tag()}`, prices: [{ currency: 'USD', amount: 700 }] }] } }, 201);
-    await ok(t, 'POST', `/v1/products/${draft.id}/moderate`, { body: { decision: 'published', reason: 'Checked by support' } });
+    const draft = ok(await api(t, s.key).POST('/v1/products', { body: { title: `${word} lamp`, variants: [{ sku: `SKU-${tag()}`, prices: [{ currency: 'USD', amount: 700 }] }] } }), 201);
+    ok(await admin.POST('/v1/products/{id}/moderate', { ...byId(draft.id), body: { decision: 'published', reason: 'Checked by support' } }));
 
-    const reads = [
-      (await storefront(`/v1/products/${draft.id}`)).json(),
-      (await storefront(`/v1/products?limit=100&seller_id=${s.id}`)).json().data[0],
-      (await storefront(`/v1/products/search?q=${word}`)).json().data[0],
-    ];
-    for (const product of reads) {
-      expect(product).toMatchObject({ id: draft.id, status: 'published', seller_id: s.id });
-      for (const field of MODERATION_FIELDS) expect(product).not.toHaveProperty(field);
+    const reads = [ok(await product(draft.id)), (await list(shop, s.id)).data[0], (await search(shop, { q: word })).data[0]];
+    for (const read of reads) {
+      expect(read).toMatchObject({ id: draft.id, status: 'published', seller_id: s.id });
+      for (const field of MODERATION_FIELDS) expect(read).not.toHaveProperty(field);
     }
     const full = { moderation_reason: 'Checked by support', moderated_at: expect.any(String), seller_suspended: false };
-    expect((await t.call('GET', `/v1/products/${draft.id}`)).json()).toMatchObject(full);
-    expect((await t.call('GET', `/v1/products/${draft.id}`, { key: s.key })).json()).toMatchObject(full);
-    expect((await t.call('GET', `/v1/products/search?q=${word}`)).json().data[0]).toMatchObject(full);
+    expect(ok(await product(draft.id, admin))).toMatchObject(full);
+    expect(ok(await product(draft.id, api(t, s.key)))).toMatchObject(full);
+    expect((await search(admin, { q: word })).data[0]).toMatchObject(full);
   });
 });

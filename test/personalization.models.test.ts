@@ -3,9 +3,11 @@ import { evaluateCommand, ModelsService } from '../src/modules/personalization/i
 import { DEFAULT_BUILD_PARAMS } from '../src/modules/personalization/models.build.js';
 import { ulidIds } from '../src/platform/crypto/ids.js';
 import { jobContext } from '../src/platform/http/module.js';
+import type { Schema, TesseraClient } from '../sdk/index.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { tag } from './helpers/commerce.js';
 import { eventsOf } from './helpers/events.js';
+import { api, ok, problem } from './helpers/sdk.js';
 
 // a fixed clock: decay and windows are measured from it
 const NOW = new Date(Math.floor(Date.now() / 60_000) * 60_000);
@@ -14,29 +16,19 @@ const at = (days: number, hours = 0) => new Date(NOW.getTime() - days * DAY + ho
 const HALF_LIFE = 14;
 const decay = (days: number) => 0.5 ** (days / HALF_LIFE);
 
-interface Model {
-  id: string;
-  version: number;
-  status: string;
-  activated_at: string | null;
-  metrics: { precision_at_10: number; recall_at_10: number; popularity_precision_at_10: number; popularity_recall_at_10: number; holdout_purchases: number; holdout_subjects: number; cutoff: string | null } | null;
-  counts: Record<string, number> | null;
-}
+type Model = Schema<'RecommendationModel'>;
 
 type Sig = { type: 'view' | 'add_to_cart' | 'purchase'; product_id: string; customer_id?: string; anonymous_id?: string; occurred_at: string };
 
 async function send(t: TestApp, signals: Sig[]): Promise<void> {
   for (let i = 0; i < signals.length; i += 500) {
     const batch = signals.slice(i, i + 500).map((s, j) => ({ id: `s${i + j}`, ...s }));
-    const res = await t.call('POST', '/v1/signals', { key: t.keys.publishable, body: { signals: batch } });
-    expect(res.statusCode, res.body).toBe(200);
+    ok(await api(t, t.keys.publishable).POST('/v1/signals', { body: { signals: batch } }), 200);
   }
 }
 
-async function refresh(t: TestApp, query = ''): Promise<Model> {
-  const res = await t.call('POST', `/v1/recommendation_models/refresh${query}`);
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json<Model>();
+async function refresh(t: TestApp, query: { activate?: boolean } = {}): Promise<Model> {
+  return ok(await api(t).POST('/v1/recommendation_models/refresh', { params: { query } }), 201);
 }
 
 async function rows<R>(t: TestApp, sql: string, params: unknown[]): Promise<R[]> {
@@ -45,6 +37,7 @@ async function rows<R>(t: TestApp, sql: string, params: unknown[]): Promise<R[]>
 
 describe('a model built from a small planted dataset', () => {
   let t: TestApp;
+  let admin: TesseraClient;
   const p: Record<'A' | 'B' | 'C' | 'P' | 'D' | 'E' | 'V1' | 'V2', string> = { A: '', B: '', C: '', P: '', D: '', E: '', V1: '', V2: '' };
   const cat = { X: '', Y: '' };
   let v1: Model;
@@ -53,16 +46,15 @@ describe('a model built from a small planted dataset', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ now: () => NOW });
+    admin = api(t);
     t.modules.personalization.models.onActivated((env, id) => activations.push(`${env}:${id}`));
     for (const name of ['X', 'Y'] as const) {
-      const res = await t.call('POST', '/v1/categories', { body: { name: `Cat ${name} ${tag()}` } });
-      cat[name] = res.json<{ id: string }>().id;
+      cat[name] = ok(await admin.POST('/v1/categories', { body: { name: `Cat ${name} ${tag()}` } })).id;
     }
     for (const name of Object.keys(p) as (keyof typeof p)[]) {
       const category = ['A', 'B'].includes(name) ? [cat.X] : ['C', 'P'].includes(name) ? [cat.Y] : [];
-      const res = await t.call('POST', '/v1/products', { body: { title: `Item ${name}`, status: 'published', category_ids: category, variants: [{ sku: `SKU-${tag()}`, prices: [{ currency: 'USD', amount: 1000 }] }] } });
-      expect(res.statusCode, res.body).toBe(201);
-      p[name] = res.json<{ id: string }>().id;
+      const res = await admin.POST('/v1/products', { body: { title: `Item ${name}`, status: 'published', category_ids: category, variants: [{ sku: `SKU-${tag()}`, prices: [{ currency: 'USD', amount: 1000 }] }] } });
+      p[name] = ok(res, 201).id;
     }
     const buy = (who: string, product: string, days: number, hours = 0): Sig => ({ type: 'purchase', product_id: product, customer_id: who, occurred_at: at(days, hours) });
     const signals: Sig[] = [
@@ -87,6 +79,9 @@ describe('a model built from a small planted dataset', () => {
     await send(t, signals);
   });
   afterAll(() => t.close());
+
+  const model = (id: string) => admin.GET('/v1/recommendation_models/{id}', { params: { path: { id } } });
+  const activate = (id: string) => admin.POST('/v1/recommendation_models/{id}/activate', { params: { path: { id } } });
 
   it('scores co-occurrence by cosine over shoppers, so the popular item does not dominate, with exact supports', async () => {
     v1 = await refresh(t);
@@ -159,38 +154,36 @@ describe('a model built from a small planted dataset', () => {
   it('versions snapshots; activation keeps exactly one active, emits an event and tells the cache; rollback is one call', async () => {
     v2 = await refresh(t);
     expect(v2).toMatchObject({ version: 2, status: 'active' });
-    expect((await t.call('GET', `/v1/recommendation_models/${v1.id}`)).json()).toMatchObject({ status: 'retired' });
-    const list = (await t.call('GET', '/v1/recommendation_models?limit=1')).json<{ data: Model[]; has_more: boolean; next_cursor: string }>();
+    expect(ok(await model(v1.id))).toMatchObject({ status: 'retired' });
+    const list = ok(await admin.GET('/v1/recommendation_models', { params: { query: { limit: 1 } } }));
     expect(list.data.map((m) => m.version)).toEqual([2]);
     expect(list.has_more).toBe(true);
-    const next = (await t.call('GET', `/v1/recommendation_models?limit=5&starting_after=${list.next_cursor}`)).json<{ data: Model[] }>();
+    const next = ok(await admin.GET('/v1/recommendation_models', { params: { query: { limit: 5, starting_after: list.next_cursor! } } }));
     expect(next.data.map((m) => m.version)).toEqual([1]);
 
-    const back = await t.call('POST', '/v1/recommendation_models/rollback');
-    expect(back.statusCode, back.body).toBe(200);
-    expect(back.json()).toMatchObject({ id: v1.id, status: 'active' });
-    expect((await t.call('GET', `/v1/recommendation_models/${v2.id}`)).json()).toMatchObject({ status: 'retired' });
+    const back = ok(await admin.POST('/v1/recommendation_models/rollback'), 200);
+    expect(back).toMatchObject({ id: v1.id, status: 'active' });
+    expect(ok(await model(v2.id))).toMatchObject({ status: 'retired' });
     // nothing was active before version 1
-    expect((await t.call('POST', '/v1/recommendation_models/rollback')).json()).toMatchObject({ code: 'no_previous_recommendation_model', status: 409 });
+    expect(problem(await admin.POST('/v1/recommendation_models/rollback'), 409)).toMatchObject({ code: 'no_previous_recommendation_model', status: 409 });
 
     // the cache hook hears of an activation in this process (at once) and through the bus (every process)
     await new Promise((r) => setTimeout(r, 50));
     expect(activations).toContain(`test:${v1.id}`);
     activations.length = 0;
-    const forward = await t.call('POST', `/v1/recommendation_models/${v2.id}/activate`);
-    expect(forward.json()).toMatchObject({ id: v2.id, status: 'active' });
+    expect(ok(await activate(v2.id))).toMatchObject({ id: v2.id, status: 'active' });
     await new Promise((r) => setTimeout(r, 100));
     expect(new Set(activations)).toEqual(new Set([`test:${v2.id}`]));
-    expect((await t.call('POST', '/v1/recommendation_models/rmod_nope/activate')).statusCode).toBe(404);
+    problem(await activate('rmod_nope'), 404);
     const events = await eventsOf(t, ['recommendation_model.activated']);
     expect(events.map((e) => e.data.object.id)).toEqual([v1.id, v2.id, v1.id, v2.id]);
 
     // a model built without activation waits, ready
-    const v3 = await refresh(t, '?activate=false');
+    const v3 = await refresh(t, { activate: false });
     expect(v3).toMatchObject({ version: 3, status: 'ready', activated_at: null });
     // concurrent activations: one wins, one model is active
-    const results = await Promise.all([v1.id, v3.id, v2.id].map((id) => t.call('POST', `/v1/recommendation_models/${id}/activate`)));
-    expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    const results = await Promise.all([v1.id, v3.id, v2.id].map(activate));
+    expect(results.map((r) => r.response.status)).toEqual([200, 200, 200]);
     const active = await rows<{ id: string }>(t, `SELECT id FROM recommendation_models WHERE status = 'active'`, []);
     expect(active).toHaveLength(1);
   });
@@ -201,23 +194,22 @@ describe('a model built from a small planted dataset', () => {
     await expect(broken.refresh(ctx)).rejects.toThrow(/catalog unavailable/);
     const [failed] = await rows<{ id: string; status: string; error: string }>(t, `SELECT id, status, error FROM recommendation_models ORDER BY version DESC LIMIT 1`, []);
     expect(failed).toMatchObject({ status: 'failed', error: 'catalog unavailable' });
-    const res = await t.call('POST', `/v1/recommendation_models/${failed!.id}/activate`);
-    expect(res.json()).toMatchObject({ status: 409, code: 'recommendation_model_not_ready' });
+    expect(problem(await activate(failed!.id), 409)).toMatchObject({ status: 409, code: 'recommendation_model_not_ready' });
   });
 
   it('keeps snapshots immutable: new signals make a new version, never change an old one', async () => {
     const snapshot = (id: string) => rows(t, 'SELECT product_id, neighbor_id, kind, score, support FROM model_neighbors WHERE model_id = $1 ORDER BY 1, 2, 3', [id]);
     const before = await snapshot(v1.id);
     const late = (product: string): Sig => ({ type: 'purchase', product_id: product, customer_id: 'u20', occurred_at: at(0.5) });
-    const res = await t.call('POST', '/v1/signals', { body: { signals: [{ id: 'late0', ...late(p.A) }, { id: 'late1', ...late(p.C) }] } });
-    expect(res.json()).toMatchObject({ received: 2 });
+    const res = await admin.POST('/v1/signals', { body: { signals: [{ id: 'late0', ...late(p.A) }, { id: 'late1', ...late(p.C) }] } });
+    expect(ok(res)).toMatchObject({ received: 2 });
     const v4 = await refresh(t);
     expect(await snapshot(v1.id)).toEqual(before);
     expect((await snapshot(v4.id)).length).toBeGreaterThan(0);
     await expect(t.db.forEnv('test').query('UPDATE model_neighbors SET score = 0 WHERE model_id = $1', [v1.id])).rejects.toThrow(/immutable/);
     await expect(t.db.forEnv('test').query(`UPDATE recommendation_models SET metrics = '{}' WHERE id = $1`, [v1.id])).rejects.toThrow(/immutable/);
     // the model itself is unchanged through the API too
-    expect((await t.call('GET', `/v1/recommendation_models/${v1.id}`)).json()).toMatchObject({ version: 1, counts: v1.counts, metrics: v1.metrics });
+    expect(ok(await model(v1.id))).toMatchObject({ version: 1, counts: v1.counts, metrics: v1.metrics });
   });
 });
 
@@ -272,8 +264,8 @@ describe('offline evaluation on planted patterns', () => {
     const ctx = jobContext({ db: t.db, ids: ulidIds(), now: () => clock }, 'test');
     clock = new Date(NOW.getTime() + 60_000);
     expect(await models.refreshIfNew(ctx)).toBeUndefined();
-    const res = await t.call('POST', '/v1/signals', { body: { signals: [{ id: 'late-view', type: 'view', product_id: 'A1', customer_id: 'late', occurred_at: at(0.1) }] } });
-    expect(res.json()).toMatchObject({ received: 1 });
+    const res = await api(t).POST('/v1/signals', { body: { signals: [{ id: 'late-view', type: 'view', product_id: 'A1', customer_id: 'late', occurred_at: at(0.1) }] } });
+    expect(ok(res)).toMatchObject({ received: 1 });
     expect(await models.refreshIfNew(ctx)).toMatchObject({ version: 3, status: 'active' });
   });
 });

@@ -1,12 +1,16 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { operations, Schema, TesseraClient } from '../sdk/index.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { freshCountry, tag } from './helpers/commerce.js';
+import { api, ok, problem } from './helpers/sdk.js';
 
 // GET /v1/recommendations end to end. Model snapshots are inserted with SQL (as the model builder
 // would write them) so each test plants exact neighbours, popularity and affinity, and then
 // activated through the real activation route, which is what invalidates the caches.
 let t: TestApp;
+let admin: TesseraClient;
+let shop: TesseraClient;
 let locationId: string;
 let regionId: string;
 let version = 1000;
@@ -15,42 +19,35 @@ interface Made {
   id: string;
   sku: string;
 }
-interface Answer {
-  data: { product_id: string; sku: string; score: number; confidence: number; rationale: { kind: string; detail: { product_id?: string; category_id?: string; count: number } }[] }[];
-  model_version: number | null;
-  strategy: string;
-  experiment: null | { key: string; variant: string };
-}
+type Answer = Schema<'Recommendations'>;
+type Query = operations['getV1Recommendations']['parameters']['query'];
 
 beforeAll(async () => {
   t = await startTestApp();
-  const loc = await t.call('POST', '/v1/stock_locations', { body: { name: `Warehouse ${tag()}` } });
-  locationId = loc.json<{ id: string }>().id;
-  const region = await t.call('POST', '/v1/regions', { body: { name: `Region ${tag()}`, currency: 'USD', countries: [freshCountry()], tax_rate: 0, tax_inclusive: false, capture_method: 'automatic' } });
-  expect(region.statusCode, region.body).toBe(201);
-  regionId = region.json<{ id: string }>().id;
+  admin = api(t);
+  shop = api(t, t.keys.publishable);
+  locationId = ok(await admin.POST('/v1/stock_locations', { body: { name: `Warehouse ${tag()}` } })).id;
+  const region = await admin.POST('/v1/regions', { body: { name: `Region ${tag()}`, currency: 'USD', countries: [freshCountry()], tax_rate: 0, tax_inclusive: false, capture_method: 'automatic' } });
+  regionId = ok(region, 201).id;
 });
 afterAll(() => t.close());
 
 async function category(): Promise<string> {
-  const res = await t.call('POST', '/v1/categories', { body: { name: `Category ${tag()}` } });
-  expect(res.statusCode, res.body).toBe(201);
-  return res.json<{ id: string }>().id;
+  return ok(await admin.POST('/v1/categories', { body: { name: `Category ${tag()}` } }), 201).id;
 }
 
 /** A product with one variant per entry of `stock` (units on hand, or 'untracked'). */
-async function product(opts: { status?: string; stock?: (number | 'untracked')[]; categories?: string[] } = {}): Promise<Made & { skus: string[] }> {
+async function product(opts: { status?: 'draft' | 'published' | 'archived'; stock?: (number | 'untracked')[]; categories?: string[] } = {}): Promise<Made & { skus: string[] }> {
   const id = tag();
   const stock = opts.stock ?? [10];
   const variants = stock.map((_, i) => ({ sku: `REC-${id}-${i}`, title: `V${i}`, prices: [{ currency: 'USD', amount: 1000 }] }));
-  const res = await t.call('POST', '/v1/products', { body: { title: `Item ${id}`, status: opts.status ?? 'published', category_ids: opts.categories ?? [], variants } });
-  expect(res.statusCode, res.body).toBe(201);
+  const created = ok(await admin.POST('/v1/products', { body: { title: `Item ${id}`, status: opts.status ?? 'published', category_ids: opts.categories ?? [], variants } }), 201);
   for (const [i, units] of stock.entries()) {
     const sku = variants[i]!.sku;
-    if (units === 'untracked') expect((await t.call('PATCH', `/v1/inventory_items/${sku}`, { body: { tracked: false } })).statusCode).toBe(200);
-    else expect((await t.call('PUT', `/v1/stock_locations/${locationId}/levels/${sku}`, { body: { on_hand: units } })).statusCode).toBe(200);
+    if (units === 'untracked') ok(await admin.PATCH('/v1/inventory_items/{sku}', { params: { path: { sku } }, body: { tracked: false } }), 200);
+    else ok(await admin.PUT('/v1/stock_locations/{id}/levels/{sku}', { params: { path: { id: locationId, sku } }, body: { on_hand: units } }), 200);
   }
-  return { id: res.json<{ id: string }>().id, sku: variants[0]!.sku, skus: variants.map((v) => v.sku) };
+  return { id: created.id, sku: variants[0]!.sku, skus: variants.map((v) => v.sku) };
 }
 
 type Neighbor = [product: string, neighbor: string, kind: 'bought_together' | 'viewed_together', score: number, support: number];
@@ -73,18 +70,15 @@ async function installModel(rows: { neighbors?: Neighbor[]; popularity?: Popular
   for (const [s, c, score, support] of rows.affinity ?? []) {
     await db.query('INSERT INTO model_affinity (model_id, subject, category_id, score, support) VALUES ($1, $2, $3, $4, $5)', [id, s, c, score, support]);
   }
-  const res = await t.call('POST', `/v1/recommendation_models/${id}/activate`);
-  expect(res.statusCode, res.body).toBe(200);
+  ok(await admin.POST('/v1/recommendation_models/{id}/activate', { params: { path: { id } } }), 200);
   // The activation drops caches right after its COMMIT, on the next turn of the event loop: over
   // HTTP any next request arrives after that; an in-process inject could overtake it.
   await new Promise((resolve) => setImmediate(resolve));
   return { id, version: v };
 }
 
-async function recommend(query: Record<string, string | number>, key = t.keys.publishable): Promise<Answer> {
-  const res = await t.call('GET', `/v1/recommendations?${new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString()}`, { key });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json<Answer>();
+async function recommend(query: Query, client = shop): Promise<Answer> {
+  return ok(await client.GET('/v1/recommendations', { params: { query } }), 200);
 }
 
 const ids = (a: Answer) => a.data.map((r) => r.product_id);
@@ -136,7 +130,7 @@ describe('GET /v1/recommendations', () => {
     expect(answer.data[1]!.sku).toBe(secondVariant.skus[1]); // the variant in stock
 
     // unpublishing a recommended product takes it out of the (cached) answer at once
-    expect((await t.call('PATCH', `/v1/products/${later.id}`, { body: { status: 'archived' } })).statusCode).toBe(200);
+    ok(await admin.PATCH('/v1/products/{id}', { params: { path: { id: later.id } }, body: { status: 'archived' } }), 200);
     expect(ids(await recommend({ slot: 'product_page', product_id: a.id }))).toEqual([untracked.id, secondVariant.id]);
   });
 
@@ -152,9 +146,8 @@ describe('GET /v1/recommendations', () => {
         [b.id, e.id, 'bought_together', 0.1, 1],
       ],
     });
-    const cart = await t.call('POST', '/v1/carts', { key: t.keys.publishable, body: { region_id: regionId, items: [{ sku: a.sku, quantity: 1 }, { sku: b.sku, quantity: 2 }] } });
-    expect(cart.statusCode, cart.body).toBe(201);
-    const cartId = cart.json<{ id: string }>().id;
+    const cart = await shop.POST('/v1/carts', { body: { region_id: regionId, items: [{ sku: a.sku, quantity: 1 }, { sku: b.sku, quantity: 2 }] } });
+    const cartId = ok(cart, 201).id;
 
     const answer = await recommend({ slot: 'cart', cart_id: cartId });
     expect(answer.strategy).toBe('cooccurrence');
@@ -169,8 +162,7 @@ describe('GET /v1/recommendations', () => {
     expect(ids(await recommend({ slot: 'product_page', product_id: b.id, exclude: a.id }))).toEqual([c.id, d.id, e.id]);
 
     // an unknown cart is the carts module's 404
-    const missing = await t.call('GET', '/v1/recommendations?slot=cart&cart_id=cart_nope', { key: t.keys.publishable });
-    expect(missing.statusCode).toBe(404);
+    problem(await shop.GET('/v1/recommendations', { params: { query: { slot: 'cart', cart_id: 'cart_nope' } } }), 404);
   });
 
   it('falls back to popularity on a cold start and says so', async () => {
@@ -202,8 +194,8 @@ describe('GET /v1/recommendations', () => {
     await t.db.forEnv('test').query(`UPDATE recommendation_models SET status = 'retired' WHERE status = 'active'`);
     t.bus.deliver('test', 'recommendation_model', model.id); // what an activation announces
     const now = new Date().toISOString();
-    const signals = [overall2, overall2, overall2, inCat, inCat].map((p, i) => ({ id: `sig-${tag()}-${i}`, type: 'view', product_id: p.id, anonymous_id: `anon-${i}`, occurred_at: now }));
-    expect((await t.call('POST', '/v1/signals', { body: { signals } })).statusCode).toBe(200);
+    const signals = [overall2, overall2, overall2, inCat, inCat].map((p, i) => ({ id: `sig-${tag()}-${i}`, type: 'view' as const, product_id: p.id, anonymous_id: `anon-${i}`, occurred_at: now }));
+    ok(await admin.POST('/v1/signals', { body: { signals } }), 200);
     const cold = await recommend({ slot: 'product_page', product_id: lonely.id, limit: 2 });
     expect(cold).toMatchObject({ strategy: 'popularity_fallback', model_version: null });
     expect(ids(cold)).toEqual([overall2.id, inCat.id]);
@@ -226,7 +218,7 @@ describe('GET /v1/recommendations', () => {
       popularity: [[boot.id, shoes, 0.6, 9], [sandal.id, shoes, 0.4, 5], [cap.id, hats, 0.9, 12], [cap.id, '', 0.9, 12]],
       affinity: [[`c:${customer}`, shoes, 0.8, 7], [`a:${anonymous}`, hats, 1, 3]],
     });
-    const forCustomer = await recommend({ slot: 'home', customer_id: customer }, t.keys.secret);
+    const forCustomer = await recommend({ slot: 'home', customer_id: customer }, admin);
     expect(forCustomer.strategy).toBe('affinity');
     // the favourite category's best sellers, then overall popularity fills the rest
     expect(ids(forCustomer)).toEqual([boot.id, sandal.id, cap.id]);
@@ -240,14 +232,20 @@ describe('GET /v1/recommendations', () => {
     // a shopper the model does not know: popularity, as a fallback
     expect(await recommend({ slot: 'home', anonymous_id: `anon_${tag()}` })).toMatchObject({ strategy: 'popularity_fallback', data: [{ product_id: cap.id }] });
     // a customer's recommendations reveal their tastes: not with a public key
-    const refused = await t.call('GET', `/v1/recommendations?slot=home&customer_id=${customer}`, { key: t.keys.publishable });
-    expect(refused.statusCode).toBe(403);
+    problem(await shop.GET('/v1/recommendations', { params: { query: { slot: 'home', customer_id: customer } } }), 403);
   });
 
   it('validates slot and limit (1–50) and honours limit', async () => {
     const [a, b, c] = [await product(), await product(), await product()];
     await installModel({ neighbors: [[a.id, b.id, 'bought_together', 0.9, 3], [a.id, c.id, 'bought_together', 0.8, 3]] });
-    for (const q of ['slot=product_page&limit=51', 'slot=product_page&limit=0', 'limit=5', 'slot=sidebar', `slot=product_page&exclude=${encodeURIComponent('a,,b')}`]) {
+    const queries: Query[] = [{ slot: 'product_page', limit: 51 }, { slot: 'product_page', limit: 0 }, { slot: 'product_page', exclude: 'a,,b' }];
+    for (const query of queries) {
+      const res = await shop.GET('/v1/recommendations', { params: { query } });
+      expect(res.response.status, JSON.stringify(query)).toBe(422);
+      expect(res.response.headers.get('content-type')).toContain('application/problem+json');
+    }
+    // invalid on purpose: without the slot the types require, and a slot they do not allow
+    for (const q of ['limit=5', 'slot=sidebar']) {
       const res = await t.call('GET', `/v1/recommendations?${q}`, { key: t.keys.publishable });
       expect(res.statusCode, q).toBe(422);
       expect(res.headers['content-type']).toContain('application/problem+json');

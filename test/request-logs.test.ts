@@ -1,8 +1,13 @@
 import crypto from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { idempotencyHeader, type operations } from '../sdk/index.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { productBody } from './helpers/fixtures.js';
 import { accessToken, signup } from './helpers/partners.js';
+import { api, ok, problem } from './helpers/sdk.js';
+
+type NewProduct = operations['postV1Products']['requestBody']['content']['application/json'];
+type LogQuery = NonNullable<operations['getV1RequestLogs']['parameters']['query']>;
 
 // The request log (#6): a partner sees its own last 1,000 requests, newest first, never another's;
 // operators may filter by partner. Rows are written just after the response, in batches.
@@ -13,19 +18,19 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-interface Log { id: string; object: string; partner_id: string; environment: string; client_id: string; method: string; route: string; status: number; latency_ms: number; idempotency_key: string | null; created_at: string }
-
 /** Writes the queued log rows (the app does so within a fraction of a second). */
 async function settle(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 20));
   await t.modules.billing.requestLogs.flush();
 }
 
-async function logs(key: string, query = ''): Promise<{ data: Log[]; has_more: boolean; next_cursor: string | null }> {
-  const res = await t.call('GET', `/v1/request_logs${query}`, { key });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json();
+async function logs(key: string, query: LogQuery = {}) {
+  return ok(await api(t, key).GET('/v1/request_logs', { params: { query } }), 200);
 }
+
+/** The shared fixture product (a valid product body), typed for the SDK. */
+const newProduct = () => productBody() as NewProduct;
+const requestId = (id: string) => ({ headers: { 'x-request-id': id } });
 
 describe('GET /v1/request_logs', () => {
   it("lists the partner's own requests, newest first, with route, status, latency, request id and idempotency key", async () => {
@@ -33,14 +38,13 @@ describe('GET /v1/request_logs', () => {
     const b = await signup(t, { scopes: ['catalog:read'] });
     const tokenA = await accessToken(t, a.credentials);
     const tokenB = await accessToken(t, b.credentials);
+    const asA = api(t, tokenA);
     const key = crypto.randomUUID();
-    const created = await t.call('POST', '/v1/products', { key: tokenA, body: productBody(), headers: { 'idempotency-key': key, 'x-request-id': 'req-log-create' } });
-    expect(created.statusCode, created.body).toBe(201);
-    const product = created.json<{ id: string }>();
-    expect((await t.call('GET', `/v1/products/${product.id}`, { key: tokenA, headers: { 'x-request-id': 'req-log-get' } })).statusCode).toBe(200);
-    expect((await t.call('GET', '/v1/products/prod_missing', { key: tokenA })).statusCode).toBe(404);
-    expect((await t.call('GET', '/v1/products', { key: tokenB, headers: { 'x-request-id': 'req-log-b' } })).statusCode).toBe(200);
-    expect((await t.call('GET', '/v1/products', { key: t.keys.secret, headers: { 'x-request-id': 'req-log-operator' } })).statusCode).toBe(200);
+    const product = ok(await asA.POST('/v1/products', { body: newProduct(), headers: { ...idempotencyHeader(key), 'x-request-id': 'req-log-create' } }), 201);
+    ok(await asA.GET('/v1/products/{id}', { params: { path: { id: product.id } }, ...requestId('req-log-get') }), 200);
+    problem(await asA.GET('/v1/products/{id}', { params: { path: { id: 'prod_missing' } } }), 404);
+    ok(await api(t, tokenB).GET('/v1/products', requestId('req-log-b')), 200);
+    ok(await api(t).GET('/v1/products', requestId('req-log-operator')), 200);
     await settle();
 
     const own = (await logs(tokenA)).data;
@@ -57,35 +61,42 @@ describe('GET /v1/request_logs', () => {
     expect(own.map((l) => l.id)).not.toContain('req-log-operator'); // an API key is no partner: not logged
 
     // a partner never sees another's: not by filter either
-    expect((await t.call('GET', `/v1/request_logs?partner_id=${b.partner.id}`, { key: tokenA })).statusCode).toBe(404);
+    problem(await asA.GET('/v1/request_logs', { params: { query: { partner_id: b.partner.id } } }), 404);
     const ofB = (await logs(tokenB)).data;
     expect(ofB.every((l) => l.partner_id === b.partner.id)).toBe(true);
     expect(ofB.map((l) => l.id)).toContain('req-log-b');
 
     // operators (live mode, billing:read) filter by partner; a test-mode key is no operator
-    const seen = (await logs(t.keys.liveSecret, `?partner_id=${b.partner.id}`)).data;
+    const seen = (await logs(t.keys.liveSecret, { partner_id: b.partner.id })).data;
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.every((l) => l.partner_id === b.partner.id)).toBe(true);
-    expect((await t.call('GET', '/v1/request_logs')).statusCode).toBe(403);
+    problem(await api(t).GET('/v1/request_logs'), 403);
   });
 
   it('keeps only the last 1,000 requests of a partner, paginated by cursor', async () => {
     const p = await signup(t, { scopes: ['catalog:read'] });
     const token = await accessToken(t, p.credentials);
-    const first = await t.call('GET', '/v1/products', { key: token, headers: { 'x-request-id': 'req-oldest' } });
-    expect(first.statusCode).toBe(200);
+    const partner = api(t, token);
+    ok(await partner.GET('/v1/products', requestId('req-oldest')), 200);
     for (let i = 0; i < 101; i++) {
-      const batch = await Promise.all(Array.from({ length: 10 }, () => t.call('GET', '/v1/products?limit=1', { key: token })));
-      expect(batch.every((r) => r.statusCode === 200)).toBe(true);
+      const batch = await Promise.all(Array.from({ length: 10 }, () => partner.GET('/v1/products', { params: { query: { limit: 1 } } })));
+      expect(batch.every((r) => r.response.status === 200)).toBe(true);
     }
     await settle();
     const ids: string[] = [];
     let cursor: string | null = null;
-    do {
-      const page = await logs(token, `?limit=100${cursor ? `&starting_after=${cursor}` : ''}`);
-      ids.push(...page.data.map((l) => l.id));
-      cursor = page.next_cursor;
-    } while (cursor);
+    // The listing calls are logged too: hold the background write (a 200 ms timer) while paging,
+    // or a slow page would see rows pruned under it; settle() below writes them.
+    const hold = vi.spyOn(t.modules.billing.requestLogs, 'flush').mockResolvedValue();
+    try {
+      do {
+        const page = await logs(token, { limit: 100, ...(cursor ? { starting_after: cursor } : {}) });
+        ids.push(...page.data.map((l) => l.id));
+        cursor = page.next_cursor;
+      } while (cursor);
+    } finally {
+      hold.mockRestore();
+    }
     await settle(); // the listing calls themselves are logged too, and prune the oldest
     expect(ids).toHaveLength(1000);
     expect(new Set(ids).size).toBe(1000);

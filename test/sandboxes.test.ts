@@ -8,7 +8,7 @@ import { Sandboxes } from '../src/platform/db/sandboxes.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { accessToken, signup, type SignedUp } from './helpers/partners.js';
 import { startReceiver } from './helpers/receiver.js';
-import { listen, sdk } from './helpers/sdk.js';
+import { api, listen, ok, problem } from './helpers/sdk.js';
 
 /**
  * Partner sandboxes (#6): each partner's test-mode clients work in a sandbox of its own, seeded
@@ -16,34 +16,35 @@ import { listen, sdk } from './helpers/sdk.js';
  * carriers, payments) runs in every sandbox; an operator reaches one with `Tessera-Partner`.
  */
 let t: TestApp;
-let baseUrl: string;
+/** The operator's test-mode secret key: the shared test mode, or a sandbox with Tessera-Partner. */
+let admin: TesseraClient;
 beforeAll(async () => {
   t = await startTestApp({ env: { TESSERA_SANDBOX_GRACE_SECONDS: '0' } });
-  baseUrl = await listen(t);
-  t.modules.fulfillment.emulator.setTarget(baseUrl); // the emulated carriers post to this app's port
+  admin = api(t);
+  // the emulated carriers post their webhooks to this app over real HTTP: it needs a port
+  t.modules.fulfillment.emulator.setTarget(await listen(t));
 });
 afterAll(() => t.close());
 
 const INTEGRATOR = ['catalog:read', 'carts:write', 'checkout:write', 'orders:write', 'webhooks:write'];
 
-function ok<T>(r: { data?: T; error?: unknown; response: Response }): T {
-  if (r.data === undefined) expect.fail(`${r.response.status}: ${JSON.stringify(r.error)}`);
-  return r.data;
-}
+/** Per-request headers of an operator acting in a partner's sandbox. */
+const inSandboxOf = (partnerId: string) => ({ headers: { 'tessera-partner': partnerId } });
+const byId = (id: string) => ({ params: { path: { id } } });
 
-async function partnerClient(over: Record<string, unknown> = {}): Promise<{ signed: SignedUp; api: TesseraClient; token: string }> {
+async function partnerClient(over: Record<string, unknown> = {}): Promise<{ signed: SignedUp; api: TesseraClient }> {
   const signed = await signup(t, { scopes: INTEGRATOR, ...over });
   const token = await accessToken(t, signed.credentials);
-  return { signed, api: sdk(t, baseUrl, token), token };
+  return { signed, api: api(t, token) };
 }
 
 /** A paid order in the caller's sandbox, from the demo store (as the README's walk-through). */
-async function sandboxOrder(api: TesseraClient) {
-  const sku = ok(await api.GET('/v1/products', { params: { query: { status: 'published', limit: 1 } } })).data[0]!.variants[0]!.sku;
-  const cart = ok(await api.POST('/v1/carts', { body: { region_id: 'reg_demo_us', items: [{ sku, quantity: 1 }] } }));
-  ok(await api.PATCH('/v1/carts/{id}', { params: { path: { id: cart.id } }, body: { email: 'ada@example.com', shipping_address: { name: 'Ada', line1: '1 Main St', city: 'Springfield', postal_code: '12345', country: 'US' } } }));
-  ok(await api.POST('/v1/carts/{id}/shipping', { params: { path: { id: cart.id } }, body: { option_id: 'shipopt_demo_us_standard' } }));
-  const order = ok(await api.POST('/v1/carts/{id}/checkout', { params: { path: { id: cart.id } }, body: { payment: { token: 'tok_visa' } }, headers: idempotencyHeader() }));
+async function sandboxOrder(client: TesseraClient) {
+  const sku = ok(await client.GET('/v1/products', { params: { query: { status: 'published', limit: 1 } } })).data[0]!.variants[0]!.sku;
+  const cart = ok(await client.POST('/v1/carts', { body: { region_id: 'reg_demo_us', items: [{ sku, quantity: 1 }] } }));
+  ok(await client.PATCH('/v1/carts/{id}', { params: { path: { id: cart.id } }, body: { email: 'ada@example.com', shipping_address: { name: 'Ada', line1: '1 Main St', city: 'Springfield', postal_code: '12345', country: 'US' } } }));
+  ok(await client.POST('/v1/carts/{id}/shipping', { params: { path: { id: cart.id } }, body: { option_id: 'shipopt_demo_us_standard' } }));
+  const order = ok(await client.POST('/v1/carts/{id}/checkout', { params: { path: { id: cart.id } }, body: { payment: { token: 'tok_visa' } }, headers: idempotencyHeader() }));
   return { cart, order, sku };
 }
 
@@ -63,15 +64,15 @@ describe('a sandbox of its own', () => {
     const { cart, order } = await sandboxOrder(a.api);
     expect(order).toMatchObject({ status: 'paid', cart_id: cart.id });
 
-    expect((await a.api.GET('/v1/orders/{id}', { params: { path: { id: order.id } } })).response.status).toBe(200);
-    expect((await b.api.GET('/v1/orders/{id}', { params: { path: { id: order.id } } })).response.status).toBe(404);
-    expect((await b.api.GET('/v1/carts/{id}', { params: { path: { id: cart.id } } })).response.status).toBe(404);
-    expect((await t.call('GET', `/v1/orders/${order.id}`)).statusCode).toBe(404); // the installation's shared test mode
-    expect((await t.call('GET', `/v1/orders/${order.id}`, { key: t.keys.liveSecret })).statusCode).toBe(404);
+    ok(await a.api.GET('/v1/orders/{id}', byId(order.id)), 200);
+    problem(await b.api.GET('/v1/orders/{id}', byId(order.id)), 404);
+    problem(await b.api.GET('/v1/carts/{id}', byId(cart.id)), 404);
+    problem(await admin.GET('/v1/orders/{id}', byId(order.id)), 404); // the installation's shared test mode
+    problem(await api(t, t.keys.liveSecret).GET('/v1/orders/{id}', byId(order.id)), 404);
 
     // the stock the order took is the sandbox's: B's demo store still has all of it
     const sku = order.lines[0]!.sku;
-    const levels = async (partner: string) => (await t.call('GET', `/v1/inventory_items/${sku}`, { headers: { 'tessera-partner': partner } })).json<{ available: number }>().available;
+    const levels = async (partner: string) => ok(await admin.GET('/v1/inventory_items/{sku}', { params: { path: { sku } }, ...inSandboxOf(partner) })).available;
     expect((await levels(a.signed.partner.id)) + 1).toBe(await levels(b.signed.partner.id));
   });
 
@@ -85,10 +86,10 @@ describe('a sandbox of its own', () => {
     expect(after).toHaveLength(before);
     expect(after.some((x) => x.reference.startsWith(order.payment_id!))).toBe(false);
     // so reconciling the shared test mode finds nothing extra, and neither does the sandbox's own run
-    expect((await t.call('POST', '/v1/reconciliation/runs')).json().findings).toEqual([]);
-    const own = await t.call('POST', '/v1/reconciliation/runs', { headers: { 'tessera-partner': a.signed.partner.id } });
-    expect(own.json()).toMatchObject({ status: 'completed', findings: [] });
-    expect(own.json().payments_checked).toBeGreaterThan(0);
+    expect(ok(await admin.POST('/v1/reconciliation/runs')).findings).toEqual([]);
+    const own = ok(await admin.POST('/v1/reconciliation/runs', inSandboxOf(a.signed.partner.id)));
+    expect(own).toMatchObject({ status: 'completed', findings: [] });
+    expect(own.payments_checked).toBeGreaterThan(0);
   });
 
   it("delivers the sandbox's events to the partner's own webhook endpoint, signed", async () => {
@@ -109,8 +110,7 @@ describe('a sandbox of its own', () => {
   it('ships with the emulated carrier: its webhook reaches the sandbox that owns the shipment', async () => {
     const a = await partnerClient();
     const { order } = await sandboxOrder(a.api);
-    const inA = { headers: { 'tessera-partner': a.signed.partner.id } };
-    const location = (await t.call('GET', '/v1/stock_locations', inA)).json<{ data: { id: string }[] }>().data[0]!.id;
+    const location = ok(await admin.GET('/v1/stock_locations', inSandboxOf(a.signed.partner.id))).data[0]!.id;
     const shipment = await a.api.POST('/v1/orders/{id}/shipments', {
       params: { path: { id: order.id } },
       body: { lines: [{ line_id: order.lines[0]!.id, quantity: 1 }], carrier: 'ups', tracking_number: `1Z${Date.now()}`, location_id: location },
@@ -121,7 +121,8 @@ describe('a sandbox of its own', () => {
     await t.modules.fulfillment.intake.drain();
     const tracking = ok(await a.api.GET('/v1/shipments/{id}/tracking', { params: { path: { id: shipped.id } } }));
     expect(tracking.events.length).toBeGreaterThan(0);
-    // a carrier webhook naming a sandbox that does not exist is refused
+    // a carrier webhook naming a sandbox that does not exist is refused; a carrier's post, not an
+    // SDK call (no key, a raw body), and unsigned on purpose
     const forged = await t.app.inject({ method: 'POST', url: '/v1/carriers/ups/webhooks?sandbox=sbx_000000000000000000000000', payload: '{}', headers: { 'content-type': 'application/json' } });
     expect(forged.statusCode).toBe(401); // the signature is checked first
   });
@@ -139,14 +140,13 @@ describe('POST /v1/test_helpers/reset', () => {
       const before = await sandboxOf(a.signed.partner.id);
 
       const reset = await a.api.POST('/v1/test_helpers/reset', {});
-      expect(reset.response.status).toBe(200);
-      expect(ok(reset)).toMatchObject({ object: 'sandbox_reset', partner_id: a.signed.partner.id, environment: 'test', seller_id: null });
+      expect(ok(reset, 200)).toMatchObject({ object: 'sandbox_reset', partner_id: a.signed.partner.id, environment: 'test', seller_id: null });
 
-      expect((await a.api.GET('/v1/orders/{id}', { params: { path: { id: mine.order.id } } })).response.status).toBe(404);
-      expect((await a.api.GET('/v1/carts/{id}', { params: { path: { id: mine.cart.id } } })).response.status).toBe(404);
+      problem(await a.api.GET('/v1/orders/{id}', byId(mine.order.id)), 404);
+      problem(await a.api.GET('/v1/carts/{id}', byId(mine.cart.id)), 404);
       expect(ok(await a.api.GET('/v1/webhook_endpoints', {})).data).toEqual([]);
       expect(ok(await a.api.GET('/v1/products', { params: { query: { limit: 1 } } })).data).toHaveLength(1); // the demo store again
-      expect((await b.api.GET('/v1/orders/{id}', { params: { path: { id: theirs.order.id } } })).response.status).toBe(200);
+      ok(await b.api.GET('/v1/orders/{id}', byId(theirs.order.id)), 200);
 
       // the old sandbox stops at once and its schema is dropped after the grace period (0 here)
       expect(await t.db.environments()).not.toContain(before);
@@ -159,12 +159,11 @@ describe('POST /v1/test_helpers/reset', () => {
   });
 
   it("a seller partner's test seller comes back under the same id, pending, and its token still works", async () => {
-    const { signed, api } = await partnerClient({ kind: 'seller', scopes: ['catalog:write'] });
+    const { signed, api: seller } = await partnerClient({ kind: 'seller', scopes: ['catalog:write'] });
     const sellerId = signed.partner.test_seller_id!;
-    const inSandbox = { headers: { 'tessera-partner': signed.partner.id } };
-    expect((await t.call('POST', `/v1/sellers/${sellerId}/activate`, inSandbox)).json().status).toBe('active');
-    expect(ok(await api.POST('/v1/test_helpers/reset', {}))).toMatchObject({ seller_id: sellerId });
-    expect(ok(await api.GET('/v1/seller', {}))).toMatchObject({ id: sellerId, status: 'pending', partner_id: signed.partner.id });
+    expect(ok(await admin.POST('/v1/sellers/{id}/activate', { ...byId(sellerId), ...inSandboxOf(signed.partner.id) })).status).toBe('active');
+    expect(ok(await seller.POST('/v1/test_helpers/reset', {}))).toMatchObject({ seller_id: sellerId });
+    expect(ok(await seller.GET('/v1/seller', {}))).toMatchObject({ id: sellerId, status: 'pending', partner_id: signed.partner.id });
   });
 
   it('concurrent resets each answer 200 and leave one live sandbox for the partner', async () => {
@@ -183,11 +182,12 @@ describe('POST /v1/test_helpers/reset', () => {
   });
 
   it('is refused to anything but a partner test-mode token (403 partner_sandbox_required)', async () => {
-    const refusals = [await t.call('POST', '/v1/test_helpers/reset'), await t.call('POST', '/v1/test_helpers/reset', { key: t.keys.liveSecret })];
+    const liveOperator = api(t, t.keys.liveSecret);
+    const refusals = [await admin.POST('/v1/test_helpers/reset'), await liveOperator.POST('/v1/test_helpers/reset')];
     const { signed } = await partnerClient();
-    const live = (await t.call('POST', `/v1/partners/${signed.partner.id}/approve`, { key: t.keys.liveSecret, body: { scopes: ['catalog:read'] } })).json().credentials;
-    refusals.push(await t.call('POST', '/v1/test_helpers/reset', { key: await accessToken(t, live) }));
-    for (const r of refusals) expect([r.statusCode, r.json().code]).toEqual([403, 'partner_sandbox_required']);
+    const live = ok(await liveOperator.POST('/v1/partners/{id}/approve', { ...byId(signed.partner.id), body: { scopes: ['catalog:read'] } })).credentials;
+    refusals.push(await api(t, await accessToken(t, live)).POST('/v1/test_helpers/reset'));
+    for (const r of refusals) expect(problem(r, 403).code).toBe('partner_sandbox_required');
   });
 });
 
@@ -195,16 +195,15 @@ describe('Tessera-Partner', () => {
   it('lets only an operator test-mode secret key act in a sandbox', async () => {
     const a = await partnerClient();
     const b = await partnerClient();
-    const header = { 'tessera-partner': b.signed.partner.id };
+    const inB = inSandboxOf(b.signed.partner.id);
     const refused = [
-      await t.app.inject({ method: 'GET', url: '/v1/products', headers: { authorization: `Bearer ${a.token}`, ...header } }),
-      await t.call('GET', '/v1/products', { key: t.keys.liveSecret, headers: header }),
-      await t.call('GET', '/v1/products', { key: t.keys.publishable, headers: header }),
+      await a.api.GET('/v1/products', inB),
+      await api(t, t.keys.liveSecret).GET('/v1/products', inB),
+      await api(t, t.keys.publishable).GET('/v1/products', inB),
     ];
-    for (const r of refused) expect([r.statusCode, r.json().code]).toEqual([403, 'partner_header_not_allowed']);
-    const unknown = await t.call('GET', '/v1/products', { headers: { 'tessera-partner': 'ptr_nope' } });
-    expect([unknown.statusCode, unknown.json().code]).toEqual([404, 'partner_not_found']);
-    expect((await t.call('GET', '/v1/products?limit=1', { headers: header })).json().data).toHaveLength(1);
+    for (const r of refused) expect(problem(r, 403).code).toBe('partner_header_not_allowed');
+    expect(problem(await admin.GET('/v1/products', inSandboxOf('ptr_nope')), 404).code).toBe('partner_not_found');
+    expect(ok(await admin.GET('/v1/products', { params: { query: { limit: 1 } }, ...inB })).data).toHaveLength(1);
   });
 });
 

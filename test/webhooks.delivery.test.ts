@@ -2,25 +2,31 @@ import { Webhook } from 'standardwebhooks';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { emit } from '../src/platform/events/outbox.js';
 import { jobContext } from '../src/platform/http/module.js';
+import type { TesseraClient } from '../sdk/index.js';
 import type { TestApp } from './helpers/app.js';
 import { eventsOf } from './helpers/events.js';
+import { api, ok } from './helpers/sdk.js';
 import { webhookTestbed, type TestbedReceiver } from './helpers/webhooks.js';
 
 const bed = webhookTestbed();
 const { clock, ids, happen } = bed;
 let t: TestApp;
 let receiver: TestbedReceiver;
+let admin: TesseraClient;
 beforeAll(() => {
   ({ t, receiver } = bed);
+  admin = api(t);
 });
 
 async function endpoint(enabled_events: string[] = ['*']): Promise<{ id: string; secret: string }> {
-  const res = await t.call('POST', '/v1/webhook_endpoints', { body: { url: receiver.url, enabled_events } });
-  expect(res.statusCode).toBe(201);
-  return res.json();
+  const { id, secret } = ok(await admin.POST('/v1/webhook_endpoints', { body: { url: receiver.url, enabled_events } }), 201);
+  if (secret === undefined) expect.fail('a new endpoint comes with its signing secret');
+  return { id, secret };
 }
 
-const deliveries = async (endpointId: string) => (await t.call('GET', `/v1/webhook_endpoints/${endpointId}/deliveries`)).json().data;
+const byId = (id: string) => ({ params: { path: { id } } });
+const deliveries = async (endpointId: string) => ok(await admin.GET('/v1/webhook_endpoints/{id}/deliveries', byId(endpointId))).data;
+const endpointNow = async (id: string) => ok(await admin.GET('/v1/webhook_endpoints/{id}', byId(id)));
 
 describe('delivery', () => {
   it('signs each delivery by Standard Webhooks: a real receiver verifies it, and webhook-id is the event id', async () => {
@@ -34,7 +40,7 @@ describe('delivery', () => {
     expect(() => new Webhook(`whsec_${Buffer.alloc(32, 1).toString('base64')}`).verify(r.body, r.headers as Record<string, string>)).toThrow();
     const [d] = await deliveries(ep.id);
     expect(d).toMatchObject({ status: 'succeeded', attempts: 1, last_status_code: 200, event_id: event!.id, event_type: 'order.created', next_attempt_at: null });
-    expect(d.attempt_log).toHaveLength(1);
+    expect(d!.attempt_log).toHaveLength(1);
   });
 
   it('delivers only the event types an endpoint enabled', async () => {
@@ -51,7 +57,7 @@ describe('delivery', () => {
     await happen({ type: 'order.created', object: { id: 'ord_retry' } });
     let [d] = await deliveries(ep.id);
     expect(d).toMatchObject({ status: 'pending', attempts: 1, last_status_code: 500 });
-    const wait = Date.parse(d.next_attempt_at) - started;
+    const wait = Date.parse(d!.next_attempt_at!) - started;
     expect(wait).toBeGreaterThanOrEqual(4500);
     expect(wait).toBeLessThanOrEqual(5500);
 
@@ -65,7 +71,7 @@ describe('delivery', () => {
     await t.modules.webhooks.worker.drain();
     [d] = await deliveries(ep.id);
     expect(d).toMatchObject({ status: 'succeeded', attempts: 3, last_status_code: 204 });
-    expect(d.attempt_log.map((a: { status_code: number }) => a.status_code)).toEqual([500, 302, 204]);
+    expect(d!.attempt_log.map((a) => a.status_code)).toEqual([500, 302, 204]);
     expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(1);
   });
 
@@ -75,14 +81,14 @@ describe('delivery', () => {
     const started = clock.now().getTime();
     await happen({ type: 'order.created', object: { id: 'ord_429' } });
     const [d] = await deliveries(ep.id);
-    expect(Date.parse(d.next_attempt_at) - started).toBeGreaterThanOrEqual(120_000);
+    expect(Date.parse(d!.next_attempt_at!) - started).toBeGreaterThanOrEqual(120_000);
   });
 
   it('a 410 disables the endpoint at once and emits webhook_endpoint.disabled', async () => {
     const ep = await endpoint();
     receiver.answer(() => ({ status: 410 }));
     await happen({ type: 'order.created', object: { id: 'ord_gone' } });
-    const got = (await t.call('GET', `/v1/webhook_endpoints/${ep.id}`)).json();
+    const got = await endpointNow(ep.id);
     expect(got).toMatchObject({ status: 'disabled', disabled_reason: 'gone' });
     expect((await deliveries(ep.id))[0]).toMatchObject({ status: 'failed', attempts: 1, last_status_code: 410 });
     const disabled = await eventsOf(t, ['webhook_endpoint.disabled'], ep.id);
@@ -108,7 +114,7 @@ describe('delivery', () => {
     expect(d).toMatchObject({ status: 'failed', attempts: 8, next_attempt_at: null });
     expect(receiver.received).toHaveLength(8);
     const failed = await eventsOf(t, ['webhook_delivery.failed']);
-    expect(failed.filter((e) => e.data.object.id === d.id)).toHaveLength(1);
+    expect(failed.filter((e) => e.data.object.id === d!.id)).toHaveLength(1);
     expect(receiver.received.some((r) => r.body.includes('webhook_delivery.failed'))).toBe(false);
   });
 
@@ -116,13 +122,13 @@ describe('delivery', () => {
     const ep = await endpoint(['order.*']);
     receiver.answer(() => ({ status: 503 }));
     await happen({ type: 'order.created', object: { id: 'ord_d1' } });
-    expect((await t.call('GET', `/v1/webhook_endpoints/${ep.id}`)).json().failing_since).toBe(clock.now().toISOString());
+    expect((await endpointNow(ep.id)).failing_since).toBe(clock.now().toISOString());
     clock.advance(4 * 86_400_000);
     await happen({ type: 'order.created', object: { id: 'ord_d2' } });
-    expect((await t.call('GET', `/v1/webhook_endpoints/${ep.id}`)).json().status).toBe('enabled');
+    expect((await endpointNow(ep.id)).status).toBe('enabled');
     clock.advance(86_400_000);
     await happen({ type: 'order.created', object: { id: 'ord_d3' } });
-    expect((await t.call('GET', `/v1/webhook_endpoints/${ep.id}`)).json()).toMatchObject({ status: 'disabled', disabled_reason: 'failing' });
+    expect(await endpointNow(ep.id)).toMatchObject({ status: 'disabled', disabled_reason: 'failing' });
     expect(await eventsOf(t, ['webhook_endpoint.disabled'], ep.id)).toHaveLength(1);
   });
 
@@ -130,9 +136,9 @@ describe('delivery', () => {
     const ep = await endpoint(['order.*']);
     receiver.answer((_r, n) => ({ status: n === 1 ? 500 : 200 }));
     await happen({ type: 'order.created', object: { id: 'ord_s1' } });
-    expect((await t.call('GET', `/v1/webhook_endpoints/${ep.id}`)).json().failing_since).not.toBeNull();
+    expect((await endpointNow(ep.id)).failing_since).not.toBeNull();
     await happen({ type: 'order.created', object: { id: 'ord_s2' } });
-    expect((await t.call('GET', `/v1/webhook_endpoints/${ep.id}`)).json().failing_since).toBeNull();
+    expect((await endpointNow(ep.id)).failing_since).toBeNull();
   });
 
   it('two workers never send one delivery twice in a pass, and every delivery is sent', async () => {

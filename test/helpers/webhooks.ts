@@ -4,6 +4,7 @@ import { emit, type EventEnvelope, type NewEvent } from '../../src/platform/even
 import { jobContext } from '../../src/platform/http/module.js';
 import { startTestApp, type TestApp } from './app.js';
 import { manualClock, startReceiver } from './receiver.js';
+import { api, ok } from './sdk.js';
 
 /**
  * The shared bed of the webhook suites: an app on a manual clock (it starts now, since receivers
@@ -40,8 +41,9 @@ export function webhookTestbed() {
   beforeEach(async () => {
     bed.receiver.received.length = 0;
     bed.receiver.answer(() => ({ status: 200 }));
-    const list = await bed.t.call('GET', '/v1/webhook_endpoints?limit=100');
-    for (const e of list.json().data) await bed.t.call('DELETE', `/v1/webhook_endpoints/${e.id}`);
+    const admin = api(bed.t);
+    const list = ok(await admin.GET('/v1/webhook_endpoints', { params: { query: { limit: 100 } } }));
+    for (const e of list.data) ok(await admin.DELETE('/v1/webhook_endpoints/{id}', { params: { path: { id: e.id } } }));
   });
   return bed;
 }
