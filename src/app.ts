@@ -1,3 +1,4 @@
+import { dashboardRoutes } from './dashboard.js';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -113,6 +114,8 @@ export async function buildApp(deps: AppDeps) {
     });
     await docs.register(fastifySwaggerUi, { routePrefix: '/docs' });
   });
+
+  await dashboardRoutes(app);
 
   app.get('/openapi.json', { config: { auth: { public: true } }, schema: { hide: true } }, () => app.swagger());
   app.get('/problems', { config: { auth: { public: true } }, schema: { hide: true } }, () => ({ object: 'list', data: errorCatalog() }));

@@ -107,6 +107,9 @@ describe('POST /oauth/token', () => {
     const creds = await partner();
     const res = await tokenRequest(t, { grant_type: 'client_credentials', client_id: creds.client_id, client_secret: creds.client_secret });
     expect(res.statusCode).toBe(200);
+    // a wrong secret in the body: 401 invalid_client, without WWW-Authenticate (a browser would prompt for a login)
+    const wrong = await tokenRequest(t, { grant_type: 'client_credentials', client_id: creds.client_id, client_secret: `${creds.client_secret}x` });
+    expect([wrong.statusCode, wrong.json().error, wrong.headers['www-authenticate']]).toEqual([401, 'invalid_client', undefined]);
   });
 });
 

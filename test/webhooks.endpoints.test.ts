@@ -131,6 +131,30 @@ describe('replay', () => {
   });
 });
 
+describe('test events', () => {
+  it('sends a signed webhook_endpoint.test to that endpoint only, listed in its delivery log', async () => {
+    const target = ok(await create({ url: receiver.url, enabled_events: ['*'] }));
+    const other = ok(await create({ url: receiver.url, enabled_events: ['*'] }));
+    const sent = ok(await admin.POST('/v1/webhook_endpoints/{id}/test', endpoint(target.id)), 202);
+    expect(sent).toMatchObject({ endpoint_id: target.id, event_type: 'webhook_endpoint.test', status: 'pending' });
+    await t.modules.dispatcher.drain();
+    await t.modules.webhooks.worker.drain();
+    const tests = receiver.received.filter((r) => (JSON.parse(r.body) as { type: string }).type === 'webhook_endpoint.test');
+    expect(tests).toHaveLength(1); // not to the other endpoint, though it takes every event
+    const body = new Webhook(target.secret!).verify(tests[0]!.body, tests[0]!.headers as Record<string, string>) as { type: string; data: { object: { id: string; secret?: string } } };
+    expect(body.type).toBe('webhook_endpoint.test');
+    expect(body.data.object.id).toBe(target.id);
+    expect(body.data.object.secret).toBeUndefined();
+    expect(ok(await admin.GET('/v1/webhook_endpoints/{id}/deliveries', endpoint(target.id))).data.find((d) => d.id === sent.id)).toMatchObject({ status: 'succeeded' });
+    expect(ok(await admin.GET('/v1/webhook_endpoints/{id}/deliveries', endpoint(other.id))).data.filter((d) => d.event_type === 'webhook_endpoint.test')).toEqual([]);
+    // the event is an event like any other: it can be read and redelivered
+    expect(ok(await admin.GET('/v1/events/{id}', { params: { path: { id: sent.event_id } } })).type).toBe('webhook_endpoint.test');
+    ok(await admin.PATCH('/v1/webhook_endpoints/{id}', { ...endpoint(target.id), body: { status: 'disabled' } }));
+    problem(await admin.POST('/v1/webhook_endpoints/{id}/test', endpoint(target.id)), 409);
+    problem(await admin.POST('/v1/webhook_endpoints/{id}/test', endpoint('we_nope')), 404);
+  });
+});
+
 describe('events API', () => {
   it('lists newest first with type and time filters and cursor pages; retrieves one', async () => {
     clock.advance(2 * 3600_000); // past every event the tests above wrote

@@ -84,9 +84,12 @@ export function oauthRoutes(deps: ModuleDeps, oauth: OAuthService, keys: Signing
       },
       async (request, reply) => {
         void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+        const raw = request.body as { [FORM]?: Form } | undefined;
+        const form = raw?.[FORM];
+        // RFC 6749 §5.2: WWW-Authenticate answers a client that used (or omitted) HTTP authentication; a
+        // client that authenticated in the body (client_secret_post, as browsers do) gets none, so no login prompt
+        const bodyAuth = !request.headers.authorization && form?.client_secret !== undefined;
         try {
-          const raw = request.body as { [FORM]?: Form } | undefined;
-          const form = raw?.[FORM];
           if (!form) throw new OAuthError('invalid_request', 'The body must be application/x-www-form-urlencoded.');
           const repeated = Object.keys(form).filter((k) => form[k]!.length > 1);
           if (repeated.length) throw new OAuthError('invalid_request', `Parameters must not repeat: ${repeated.join(', ')}.`);
@@ -96,7 +99,7 @@ export function oauthRoutes(deps: ModuleDeps, oauth: OAuthService, keys: Signing
           return await oauth.token(client.id, client.secret, one.grant_type, one.scope);
         } catch (err) {
           if (!(err instanceof OAuthError)) throw err;
-          if (err.status === 401) void reply.header('www-authenticate', 'Basic realm="tessera", charset="UTF-8"');
+          if (err.status === 401 && !bodyAuth) void reply.header('www-authenticate', 'Basic realm="tessera", charset="UTF-8"');
           return reply.code(err.status).type('application/json').send({ error: err.error, error_description: err.description });
         }
       },

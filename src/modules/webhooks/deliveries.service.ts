@@ -1,11 +1,11 @@
 import { findEvents, listEvents } from '../../platform/events/events.repo.js';
-import type { EventEnvelope } from '../../platform/events/outbox.js';
+import { recordEvent, type EventEnvelope } from '../../platform/events/outbox.js';
 import type { ServiceContext } from '../../platform/http/context.js';
 import { AppError } from '../../platform/http/errors.js';
 import { toList, type List, type ListParams } from '../../platform/http/pagination.js';
 import * as repo from './deliveries.repo.js';
 import { enabledEndpoints } from './endpoints.repo.js';
-import type { EndpointsService } from './endpoints.service.js';
+import { presentEndpoint, type EndpointsService } from './endpoints.service.js';
 import { endpointMayReceive } from './webhooks.sellers.js';
 import { matchesEvent } from './webhooks.schedule.js';
 import { WebhookErrors } from './webhooks.errors.js';
@@ -94,6 +94,22 @@ export class DeliveriesService {
       replay_of: previous.find((p) => p.endpoint_id === t.id)?.id ?? null,
     }));
     return this.insertReplays(ctx, rows);
+  }
+
+  /**
+   * A `webhook_endpoint.test` event, delivered to this endpoint only, now: its data is the
+   * endpoint itself (no secret). It goes through the same signing, retries and delivery log as
+   * any event, so a receiver's verification can be tried end to end.
+   */
+  async sendTest(ctx: ServiceContext, endpointId: string): Promise<WebhookDelivery> {
+    const e = await this.endpoints.find(ctx, endpointId);
+    if (e.status !== 'enabled') throw new AppError(WebhookErrors.endpointDisabled, `Webhook endpoint ${endpointId} is disabled; enable it first.`);
+    const made = await ctx.db.transaction(async (tx) => {
+      const event = await recordEvent(tx, ctx, { type: 'webhook_endpoint.test', object: presentEndpoint(e) });
+      return repo.insertReplays(tx, [{ id: ctx.ids('whd'), endpoint_id: e.id, event_id: event.id, event_type: event.type, replay_of: null }], ctx.now());
+    });
+    this.onDeliveries();
+    return presentDelivery(made[0]!, []);
   }
 
   /** Sends again every event whose latest delivery to the endpoint since `since` failed. */

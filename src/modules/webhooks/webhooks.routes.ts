@@ -72,6 +72,21 @@ export function webhooksRoutes(deps: ModuleDeps, endpoints: EndpointsService, de
       },
       async (request) => endpoints.rotateSecret(serviceContext(request, deps), request.params.id, request.body.expires_in_seconds ?? 24 * 3600),
     );
+    app.post(
+      '/v1/webhook_endpoints/:id/test',
+      {
+        config: WRITE,
+        schema: {
+          tags,
+          summary: 'Send a test event',
+          description:
+            'Delivers a `webhook_endpoint.test` event (its data: this endpoint, without the secret) to this endpoint only, now, signed and retried like any event and listed in the delivery log. No other endpoint receives it.',
+          params: IdParam,
+          response: { 202: Type.Ref(WebhookDelivery) },
+        },
+      },
+      async (request, reply) => reply.code(202).send(await deliveries.sendTest(serviceContext(request, deps), request.params.id)),
+    );
     app.get(
       '/v1/webhook_endpoints/:id/deliveries',
       {

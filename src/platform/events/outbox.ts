@@ -144,6 +144,17 @@ export async function emit(tx: Queryable, ctx: ServiceContext, events: NewEvent 
 }
 
 /**
+ * Writes an event that has exactly one recipient, chosen by the caller: stored and listed like any
+ * event (so its delivery log, replay and redelivery work), but not put on the outbox, so no
+ * subscriber, webhook fan-out or NATS sees it. A webhook endpoint's test event is one.
+ */
+export async function recordEvent(tx: Queryable, ctx: ServiceContext, event: NewEvent): Promise<EventEnvelope> {
+  const [env] = envelopes(ctx, event);
+  await tx.query('INSERT INTO events (id, type, created_at, data, context) VALUES ($1, $2, $3, $4, $5)', [env!.id, env!.type, env!.created_at, JSON.stringify(env!.data), JSON.stringify(env!.context)]);
+  return env!;
+}
+
+/**
  * The attributes of `after` that differ from `before`, with their values in `before`: what
  * `data.previous_attributes` shows on an `*.updated` event. Compares by JSON value.
  */

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startTestApp, type TestApp } from './helpers/app.js';
+import { launchChromium, screenshot, watchErrors } from './helpers/browser.js';
+import { startReceiver } from './helpers/receiver.js';
+import { listen } from './helpers/sdk.js';
+
+/**
+ * The developer portal in real Chromium, against a Tessera on a real port with its background
+ * event processing running: a partner signs up, creates a webhook endpoint, places a test order,
+ * sees the delivery fail, replays it and sees it delivered. Only the public API is behind it.
+ */
+let t: TestApp;
+let base: string;
+let browser: Browser;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let failing = true;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  base = await listen(t);
+  t.modules.dispatcher.start();
+  t.modules.webhooks.worker.start();
+  receiver = await startReceiver();
+  receiver.answer(() => ({ status: failing ? 500 : 200 }));
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await t.modules.webhooks.worker.stop();
+  await t.modules.dispatcher.stop();
+  await receiver?.close();
+  await t.close();
+});
+
+async function open(path: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  const errors = watchErrors(page);
+  await page.goto(`${base}/dashboard/#${path}`);
+  return { page, errors };
+}
+
+describe('developer portal', () => {
+  it('signup → webhook endpoint → test order → failed delivery → replay → delivered', async () => {
+    const { page, errors } = await open('/signup');
+    await page.getByLabel('Company or app name').fill('Acme Apps');
+    await page.getByLabel('Email').fill('dev@acme.example');
+    await screenshot(page, 'signup');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.getByRole('heading', { name: 'Your sandbox is ready' }).waitFor();
+    expect(await page.locator('[data-secret]').textContent()).toMatch(/^cs_test_/);
+    await page.getByRole('button', { name: 'Continue to the dashboard' }).click();
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await page.getByText('pending approval (sandbox only)').waitFor();
+
+    // a webhook endpoint for order events; its signing secret is shown once
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByLabel('URL').fill(receiver.url);
+    await page.getByLabel('Events').fill('order.*');
+    await page.getByRole('button', { name: 'Create endpoint' }).click();
+    expect(await page.locator('[data-secret]').textContent()).toMatch(/^whsec_/);
+    const endpointId = (await page.getByRole('link', { name: /^we_/ }).first().textContent())!;
+    await screenshot(page, 'webhooks');
+
+    // a paid test order in the partner's sandbox: order.created goes to the endpoint, which answers 500
+    await page.getByRole('link', { name: 'Sandbox' }).click();
+    await page.getByRole('button', { name: 'Place a test order' }).click();
+    const orderId = (await page.locator('[data-order-id]').textContent())!;
+    expect(orderId).toMatch(/^ord_/);
+    await page.getByText(/is paid/).waitFor();
+
+    // the delivery log shows the failure, with the 500
+    await page.goto(`${base}/dashboard/#/webhooks/${endpointId}`);
+    const failed = page.locator('tr[data-state="failing"]').filter({ hasText: 'order.created' });
+    await expect.poll(async () => (await page.getByRole('button', { name: 'Refresh' }).click(), failed.count()), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(() => failed.first().textContent()).toContain('500');
+    await screenshot(page, 'deliveries');
+
+    // the receiver is fixed; replay that delivery and watch it arrive
+    failing = false;
+    await failed.first().getByRole('button', { name: 'Replay' }).click();
+    const delivered = page.locator('tr[data-state="delivered"]').filter({ hasText: 'replay of' });
+    await delivered.first().waitFor({ timeout: 15_000 });
+    expect(await delivered.first().textContent()).toContain('200');
+    const ok = receiver.received.filter((r) => JSON.parse(r.body).type === 'order.created' && JSON.parse(r.body).data?.object?.id === orderId);
+    expect(ok.length).toBeGreaterThanOrEqual(2); // the failed attempt and the replay, with one event id
+    expect(new Set(ok.map((r) => r.headers['webhook-id'])).size).toBe(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it('shows a problem with its detail and request id when a call fails', async () => {
+    const { page } = await open('/');
+    await page.getByLabel('Client id').fill('cli_nope');
+    await page.getByLabel('Client secret').fill('cs_test_nope');
+    await page.getByRole('button', { name: 'Get a token and connect' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('Client authentication failed');
+    // an API key that does not exist: the problem's detail and request id are shown
+    await page.getByLabel('API key', { exact: true }).fill('sk_test_doesnotexist000000000000000');
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/Request id: req_/);
+    await page.close();
+  }, 60_000);
+});
