@@ -54,6 +54,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/metrics/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This instance's request, webhook and cache metrics (operators)
+         * @description Read from the serving process's own metrics registry, counted since it started: another instance behind the same load balancer answers with its own (aggregate them in Prometheus). Per route: requests, 4xx and 5xx counts and rates, and p50/p95/p99 latency estimated from the request-duration histogram as PromQL's `histogram_quantile` does (linear interpolation inside the bucket holding the quantile; a quantile beyond the last finite bucket, 10 s, reads as 10 s). Also the ratio of failed webhook delivery attempts and each in-process cache's hit ratio.
+         *
+         *     Scopes: `metrics:read`
+         *
+         *     Scopes: `metrics:read`
+         */
+        get: operations["getV1MetricsSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/api_keys": {
         parameters: {
             query?: never;
@@ -106,6 +130,28 @@ export interface paths {
          *     Scopes: `api_keys:write`
          */
         patch: operations["patchV1ApiKeysById"];
+        trace?: never;
+    };
+    "/v1/api_keys/{id}/roll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Roll an API key
+         * @description Makes a new key with the same type, scopes, name, seller and pinned version (its `secret` is shown once) and ends the old one: at once (`expires_in_seconds` 0, the default), or after up to 7 days, so a deployment can switch keys with no gap. A key already rolled keeps its earlier expiry if that comes sooner.
+         *
+         *     Scopes: `api_keys:write`
+         */
+        post: operations["postV1ApiKeysByIdRoll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/partners": {
@@ -2842,6 +2888,11 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             revoked_at: string | null;
+            /**
+             * Format: date-time
+             * @description A rolled key keeps working until then; null: no expiry.
+             */
+            expires_at: string | null;
         };
         OAuthClient: {
             id: string;
@@ -4282,6 +4333,48 @@ export interface components {
                 variant: string;
             } | null;
         };
+        MetricsSummary: {
+            /** @enum {string} */
+            object: "metrics_summary";
+            /** Format: date-time */
+            generated_at: string;
+            uptime_seconds: number;
+            /** @description Per method and route template, busiest first. */
+            routes: {
+                method: string;
+                /** @description The route template (`/v1/orders/:id`); `unmatched` for requests no route matched. */
+                route: string;
+                requests: number;
+                /** @description 4xx responses. */
+                client_errors: number;
+                /** @description 5xx responses. */
+                server_errors: number;
+                client_error_rate: number;
+                server_error_rate: number;
+                latency_ms: {
+                    /** @description Milliseconds; null before the route has served a request. */
+                    p50: number | null;
+                    /** @description Milliseconds; null before the route has served a request. */
+                    p95: number | null;
+                    /** @description Milliseconds; null before the route has served a request. */
+                    p99: number | null;
+                };
+            }[];
+            webhooks: {
+                attempts: number;
+                failed_attempts: number;
+                /** @description failed_attempts / attempts; null before the first attempt. */
+                failure_ratio: number | null;
+            };
+            /** @description Each in-process cache, by name. */
+            caches: {
+                cache: string;
+                hits: number;
+                misses: number;
+                /** @description hits / (hits + misses); null before the first lookup. */
+                hit_ratio: number | null;
+            }[];
+        };
     };
     responses: never;
     parameters: never;
@@ -4702,6 +4795,134 @@ export interface operations {
             };
         };
     };
+    getV1MetricsSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricsSummary"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getV1ApiKeys: {
         parameters: {
             query?: {
@@ -4889,6 +5110,11 @@ export interface operations {
                         created_at: string;
                         /** Format: date-time */
                         revoked_at: string | null;
+                        /**
+                         * Format: date-time
+                         * @description A rolled key keeps working until then; null: no expiry.
+                         */
+                        expires_at: string | null;
                         /** @description The key. Shown once, never again. */
                         secret: string;
                     };
@@ -5162,6 +5388,173 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postV1ApiKeysByIdRoll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    expires_in_seconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "api_key_roll";
+                        key: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "api_key";
+                            /** @enum {string} */
+                            type: "secret" | "publishable" | "restricted";
+                            /** @enum {string} */
+                            environment: "live" | "test";
+                            name: string | null;
+                            /** @description Prefix and last four characters, for recognising the key. */
+                            redacted: string;
+                            scopes: string[];
+                            seller_id: string | null;
+                            /** @description The API version pinned on the key: requests without a Tessera-Version header get it. Null: the current version. */
+                            api_version: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            revoked_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description A rolled key keeps working until then; null: no expiry.
+                             */
+                            expires_at: string | null;
+                            /** @description The key. Shown once, never again. */
+                            secret: string;
+                        };
+                        previous: components["schemas"]["ApiKey"];
+                    };
                 };
             };
             /** @description RFC 9457 problem details */
@@ -20746,6 +21139,11 @@ export interface operations {
                         created_at: string;
                         /** Format: date-time */
                         revoked_at: string | null;
+                        /**
+                         * Format: date-time
+                         * @description A rolled key keeps working until then; null: no expiry.
+                         */
+                        expires_at: string | null;
                         /** @description The key. Shown once, never again. */
                         secret: string;
                     };

@@ -16,6 +16,7 @@ import { fastUlid, ulidIds, type IdGenerator } from './platform/crypto/ids.js';
 import { errorCatalog, Problem } from './platform/http/errors.js';
 import { healthRoutes } from './platform/http/health.js';
 import { Idempotency } from './platform/http/idempotency.js';
+import { metricsSummaryRoutes } from './platform/http/metrics-summary.js';
 import type { ModuleDeps } from './platform/http/module.js';
 import { installPlatform, type RouteRecord } from './platform/http/platform.js';
 import { RateLimiter } from './platform/http/ratelimit.js';
@@ -138,6 +139,8 @@ export async function buildApp(deps: AppDeps) {
       return null;
     }),
   );
+
+  metricsSummaryRoutes(app, deps.metrics, moduleDeps.now);
 
   for (const routes of modules.routes) await app.register(routes);
   await app.ready();

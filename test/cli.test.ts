@@ -122,14 +122,15 @@ describe('tessera serve on the embedded database', { timeout: 120_000 }, () => {
     try {
       const ms = await waitHealthy(port, 30_000);
       console.log(`restart to healthy /healthz: ${ms} ms`);
-      // about a second on an idle machine; the bound only catches a restart that re-seeds or hangs
-      // (benchmarks, not tests, measure speed: a loaded 2-core CI run has taken over 5 s)
-      expect(ms).toBeLessThan(15_000);
+      // about a second on an idle machine; benchmarks, not tests, measure speed (a loaded 2-core run
+      // has taken 18 s). What matters: it does not seed again (below) and does not hang (waitHealthy's bound).
+      expect(ms).toBeLessThan(30_000);
       for (const key of [adminKey, secret]) {
         const res = await fetch(`http://127.0.0.1:${port}/v1/api_keys`, { headers: { authorization: `Bearer ${key}` } });
         expect(res.status).toBe(200);
       }
       expect(server.output()).not.toContain('publishable:'); // keys are printed on the first start only
+      expect(server.output()).not.toContain('Seeded the demo catalog');
     } finally {
       server.child.kill('SIGINT');
     }

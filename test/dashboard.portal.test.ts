@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { launchChromium, screenshot, watchErrors } from './helpers/browser.js';
 import { startReceiver } from './helpers/receiver.js';
-import { listen } from './helpers/sdk.js';
+import { api, listen } from './helpers/sdk.js';
 
 /**
  * The developer portal in real Chromium, against a Tessera on a real port with its background
@@ -73,7 +73,7 @@ describe('developer portal', () => {
     // the delivery log shows the failure, with the 500
     await page.goto(`${base}/dashboard/#/webhooks/${endpointId}`);
     const failed = page.locator('tr[data-state="failing"]').filter({ hasText: 'order.created' });
-    await expect.poll(async () => (await page.getByRole('button', { name: 'Refresh' }).click(), failed.count()), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(async () => (await page.getByRole('button', { name: 'Refresh' }).click(), failed.count()), { timeout: 30_000 }).toBeGreaterThan(0);
     await expect.poll(() => failed.first().textContent()).toContain('500');
     await screenshot(page, 'deliveries');
 
@@ -81,7 +81,7 @@ describe('developer portal', () => {
     failing = false;
     await failed.first().getByRole('button', { name: 'Replay' }).click();
     const delivered = page.locator('tr[data-state="delivered"]').filter({ hasText: 'replay of' });
-    await delivered.first().waitFor({ timeout: 15_000 });
+    await delivered.first().waitFor({ timeout: 30_000 });
     expect(await delivered.first().textContent()).toContain('200');
     const ok = receiver.received.filter((r) => JSON.parse(r.body).type === 'order.created' && JSON.parse(r.body).data?.object?.id === orderId);
     expect(ok.length).toBeGreaterThanOrEqual(2); // the failed attempt and the replay, with one event id
@@ -89,6 +89,37 @@ describe('developer portal', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);
+
+  it('operators create, roll (with an overlap) and revoke API keys; each secret is shown once', async () => {
+    const { page, errors } = await open('/');
+    await page.getByLabel('API key', { exact: true }).fill(t.keys.secret);
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await page.getByRole('link', { name: 'Credentials' }).click();
+    await page.getByLabel('Name').fill('deploy bot');
+    await page.getByLabel('Scopes').fill('catalog:read');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const first = (await page.locator('[data-secret]').textContent())!;
+    expect(first).toMatch(/^rk_test_/);
+    expect((await api(t, first).GET('/v1/products', { params: { query: { limit: 1 } } })).response.status).toBe(200);
+
+    const row = page.locator('tr', { hasText: 'deploy bot' }).first();
+    await page.getByLabel('The old secret stops').selectOption({ label: 'in 1 hour' });
+    await row.getByRole('button', { name: 'Roll' }).click();
+    await expect.poll(() => page.locator('[data-secret]').textContent()).not.toBe(first);
+    const second = (await page.locator('[data-secret]').textContent())!;
+    expect(second).toMatch(/^rk_test_/);
+    await expect.poll(() => row.textContent()).toContain('expires');
+    await screenshot(page, 'keys');
+    // both work during the overlap
+    expect((await api(t, first).GET('/v1/products', { params: { query: { limit: 1 } } })).response.status).toBe(200);
+    expect((await api(t, second).GET('/v1/products', { params: { query: { limit: 1 } } })).response.status).toBe(200);
+
+    page.once('dialog', (d) => void d.accept());
+    await page.locator('tr', { hasText: 'deploy bot' }).filter({ hasText: 'active' }).getByRole('button', { name: 'Revoke' }).click();
+    await expect.poll(async () => (await api(t, second).GET('/v1/products', { params: { query: { limit: 1 } } })).response.status).toBe(401);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
 
   it('shows a problem with its detail and request id when a call fails', async () => {
     const { page } = await open('/');

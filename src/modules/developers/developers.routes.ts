@@ -20,6 +20,7 @@ const apiKeyProps = {
     api_version: Nullable(Type.String({ description: 'The API version pinned on the key: requests without a Tessera-Version header get it. Null: the current version.' })),
     created_at: Type.String({ format: 'date-time' }),
     revoked_at: Nullable(Type.String({ format: 'date-time' })),
+    expires_at: Nullable(Type.String({ format: 'date-time', description: 'A rolled key keeps working until then; null: no expiry.' })),
 };
 const ApiKey = Type.Object(apiKeyProps, { $id: 'ApiKey' });
 const CreatedApiKey = Type.Object({ ...apiKeyProps, secret: Type.String({ description: 'The key. Shown once, never again.' }) });
@@ -82,6 +83,27 @@ export function developersRoutes(deps: ModuleDeps, keys: KeysService): FastifyPl
       async (request) => {
         const ctx = serviceContext(request, deps);
         return keys.setVersion(keyMode(ctx.env), request.params.id, request.body.api_version);
+      },
+    );
+
+    app.post(
+      '/v1/api_keys/:id/roll',
+      {
+        config: { auth: { scopes: ['api_keys:write'] } },
+        schema: {
+          tags: ['API keys'],
+          summary: 'Roll an API key',
+          description:
+            'Makes a new key with the same type, scopes, name, seller and pinned version (its `secret` is shown once) and ends the old one: at once (`expires_in_seconds` 0, the default), or after up to 7 days, so a deployment can switch keys with no gap. A key already rolled keeps its earlier expiry if that comes sooner.',
+          params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+          body: Type.Object({ expires_in_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 86_400 })) }, { additionalProperties: false }),
+          response: { 200: Type.Object({ object: Type.Literal('api_key_roll'), key: CreatedApiKey, previous: Type.Ref(ApiKey) }) },
+        },
+      },
+      async (request, reply) => {
+        const ctx = serviceContext(request, deps);
+        const rolled = await keys.roll(keyMode(ctx.env), ctx.ids, request.params.id, request.body.expires_in_seconds ?? 0);
+        return reply.header('cache-control', 'no-store').send(rolled);
       },
     );
 

@@ -41,7 +41,7 @@ const noSellers: SellerAccountsPort = {
  */
 export function createDevelopersModule(deps: ModuleDeps, ports: DevelopersPorts) {
   const { sellerStatus } = ports;
-  const keys = new KeysService(deps.db, deps.bus, sellerStatus ? { sellerStatus } : {});
+  const keys = new KeysService(deps.db, deps.bus, { now: deps.now, ...(sellerStatus ? { sellerStatus } : {}) });
   const home = deps.db.forEnv('live');
   const ciphers = fieldCiphers(deps.config.fieldKeys, (env) => deps.db.forEnv(env));
   const signingKeys = new SigningKeys(home, () => ciphers('live'), deps.bus, deps.now, deps.config.oauth.tokenTtlSeconds, deps.config.oauth.signingKeyMaxAgeSeconds);

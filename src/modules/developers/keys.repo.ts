@@ -12,11 +12,13 @@ export interface ApiKeyRow {
   api_version: string | null;
   created_at: Date;
   revoked_at: Date | null;
+  /** Set when the key was rolled with an overlap: it stops working then. */
+  expires_at: Date | null;
 }
 
-const COLUMNS = 'id, type, name, redacted, scopes, seller_id, api_version, created_at, revoked_at';
+const COLUMNS = 'id, type, name, redacted, scopes, seller_id, api_version, created_at, revoked_at, expires_at';
 
-export async function insertKey(db: Queryable, row: Omit<ApiKeyRow, 'created_at' | 'revoked_at'> & { key_hash: string }): Promise<ApiKeyRow> {
+export async function insertKey(db: Queryable, row: Omit<ApiKeyRow, 'created_at' | 'revoked_at' | 'expires_at'> & { key_hash: string }): Promise<ApiKeyRow> {
   const { rows } = await db.query<ApiKeyRow>(
     `INSERT INTO api_keys (id, type, name, key_hash, redacted, scopes, seller_id, api_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (key_hash) DO NOTHING RETURNING ${COLUMNS}`,
@@ -41,8 +43,28 @@ export async function pageKeys(db: Queryable, after: string | undefined, limit: 
 }
 
 export async function countActiveSecretKeys(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM api_keys WHERE type = 'secret' AND revoked_at IS NULL`);
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM api_keys WHERE type = 'secret' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`);
   return rows[0]?.n ?? 0;
+}
+
+/** The key `id`, locked, if it still works at `now` (not revoked, not expired). */
+export async function lockWorkingKey(db: Queryable, id: string, now: Date): Promise<(ApiKeyRow & { key_hash: string }) | undefined> {
+  const { rows } = await db.query<ApiKeyRow & { key_hash: string }>(
+    `SELECT ${COLUMNS}, key_hash FROM api_keys WHERE id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2) FOR UPDATE`,
+    [id, now],
+  );
+  return rows[0];
+}
+
+/** Ends a rolled key: at once (revoked) when `until` is null, else at `until` (never later than an expiry it already has). */
+export async function endRolledKey(db: Queryable, id: string, now: Date, until: Date | null): Promise<ApiKeyRow> {
+  const { rows } = await db.query<ApiKeyRow>(
+    `UPDATE api_keys SET revoked_at = CASE WHEN $3::timestamptz IS NULL THEN $2 ELSE revoked_at END,
+            expires_at = CASE WHEN $3::timestamptz IS NULL THEN expires_at ELSE LEAST(COALESCE(expires_at, $3), $3) END
+      WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, now, until],
+  );
+  return rows[0]!;
 }
 
 /** Revokes a key; returns its hash so caches can drop it, or undefined when there is no such live key. */

@@ -34,6 +34,13 @@ interface RefusedSellerKey {
   suspendedSeller: string;
 }
 type Resolved = Credential | false | RefusedSellerKey;
+/** A cached answer, and when the key stops working (a rolled key's expiry), in ms since the epoch. */
+interface Entry {
+  resolved: Resolved;
+  expiresAt: number | null;
+}
+
+const working = (e: Entry, now: number) => e.expiresAt === null || e.expiresAt > now;
 
 function suspended(sellerId: string): AppError {
   return new AppError(KeyErrors.sellerSuspended, `Seller ${sellerId} is suspended: its API keys are disabled until an operator reinstates it.`, [], {
@@ -46,6 +53,11 @@ function credentialOf(entry: Resolved): Credential | null {
   if (entry === false) return null;
   if ('suspendedSeller' in entry) throw suspended(entry.suspendedSeller);
   return entry;
+}
+
+/** Prefix and last four characters: `sk_test_…a1b2`. */
+function redact(secret: string): string {
+  return `${secret.slice(0, secret.indexOf('_', 3) + 1)}…${secret.slice(-4)}`;
 }
 
 /** What a publishable key may do: read the published catalog, run a storefront's carts and checkout, and send shopper signals. */
@@ -65,6 +77,7 @@ export interface ApiKey {
   api_version: string | null;
   created_at: string;
   revoked_at: string | null;
+  expires_at: string | null;
 }
 
 export interface CreatedKey extends ApiKey {
@@ -85,6 +98,7 @@ function present(env: Mode, row: repo.ApiKeyRow): ApiKey {
     api_version: row.api_version,
     created_at: row.created_at.toISOString(),
     revoked_at: row.revoked_at ? row.revoked_at.toISOString() : null,
+    expires_at: row.expires_at ? row.expires_at.toISOString() : null,
   };
 }
 
@@ -110,25 +124,27 @@ function scopesFor(type: KeyType, requested: readonly string[] | undefined): str
  * reaches every process's cache through the invalidation bus when it commits.
  */
 export class KeysService {
-  private readonly cache: LRUCache<string, Resolved>;
+  private readonly cache: LRUCache<string, Entry>;
   /**
    * Answers by the presented token itself, skipping the parse and the hash on repeat calls. Any key
    * revocation clears it whole (revocations are rare; the hash-keyed cache is dropped precisely).
    */
-  private readonly byToken: LRUCache<string, Resolved>;
+  private readonly byToken: LRUCache<string, Entry>;
   /** Counts invalidations: a lookup that raced one is not cached (it may predate the revocation). */
   private generation = 0;
 
   private readonly sellerStatus: SellerStatusLookup | undefined;
+  private readonly now: () => Date;
 
   /** Without `sellerStatus`, seller keys are refused (fail closed). */
   constructor(
     private readonly db: Database,
     private readonly bus: InvalidationBus,
-    options: { cacheSize?: number; sellerStatus?: SellerStatusLookup } = {},
+    options: { cacheSize?: number; sellerStatus?: SellerStatusLookup; now?: () => Date } = {},
   ) {
     const cacheSize = options.cacheSize ?? 10_000;
     this.sellerStatus = options.sellerStatus;
+    this.now = options.now ?? (() => new Date());
     this.cache = new LRUCache({ max: cacheSize, ttl: 60_000 });
     this.byToken = new LRUCache({ max: cacheSize, ttl: 60_000 });
     bus.on(
@@ -155,20 +171,21 @@ export class KeysService {
 
   /** Resolves a presented token to its credential, or null. The token's prefix selects the environment. */
   async authenticate(token: string): Promise<Credential | null> {
+    const now = this.now().getTime();
     const known = this.byToken.get(token);
-    if (known !== undefined) return credentialOf(known);
+    if (known !== undefined && working(known, now)) return credentialOf(known.resolved);
     const seen = this.generation;
-    const resolved = await this.lookup(token);
-    if (this.generation === seen) this.byToken.set(token, resolved);
-    return credentialOf(resolved);
+    const entry = await this.lookup(token, now);
+    if (this.generation === seen) this.byToken.set(token, entry);
+    return working(entry, now) ? credentialOf(entry.resolved) : null;
   }
 
-  private async lookup(token: string): Promise<Resolved> {
+  private async lookup(token: string, now: number): Promise<Entry> {
     const parsed = parseKey(token);
-    if (!parsed) return false;
+    if (!parsed) return { resolved: false, expiresAt: null };
     const hash = hashKey(token);
     const cached = this.cache.get(hash);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined && working(cached, now)) return cached;
     const seen = this.generation;
     const row = await repo.findActiveByHash(this.db.forEnv(parsed.env), hash);
     let resolved: Resolved =
@@ -178,8 +195,9 @@ export class KeysService {
       if (status === 'suspended') resolved = { suspendedSeller: resolved.sellerId };
       else if (status !== 'pending' && status !== 'active') resolved = false;
     }
-    if (this.generation === seen) this.cache.set(hash, resolved);
-    return resolved;
+    const entry: Entry = { resolved, expiresAt: row?.expires_at ? row.expires_at.getTime() : null };
+    if (this.generation === seen) this.cache.set(hash, entry);
+    return entry;
   }
 
   async create(env: Mode, ids: IdGenerator, input: { type: KeyType; scopes?: readonly string[]; name?: string | null; seller_id?: string | null; api_version?: string }): Promise<CreatedKey> {
@@ -208,7 +226,7 @@ export class KeysService {
       type: input.type,
       name: input.name ?? null,
       key_hash: hash,
-      redacted: `${secret.slice(0, secret.indexOf('_', 3) + 1)}…${secret.slice(-4)}`,
+      redacted: redact(secret),
       scopes,
       seller_id: input.seller_id ?? null,
       api_version: input.api_version ?? LATEST_VERSION, // pinned at creation: later versions never change what it gets
@@ -237,6 +255,28 @@ export class KeysService {
     if (!updated) throw new AppError(KeyErrors.keyNotFound, `No active API key ${id} in ${env} mode.`);
     this.bus.deliver(env, 'api_key', updated.key_hash);
     return present(env, updated.row);
+  }
+
+  /**
+   * Rolls a key: a new key with the same type, scopes, name, seller and pinned version, shown once;
+   * the old one stops at once (`overlapSeconds` 0) or keeps working until then, so a deployment can
+   * switch with no gap. In every process: the old key's cached answers are dropped on commit.
+   */
+  async roll(env: Mode, ids: IdGenerator, id: string, overlapSeconds: number): Promise<{ object: 'api_key_roll'; key: CreatedKey; previous: ApiKey }> {
+    const now = this.now();
+    const secretOf = (type: KeyType) => generateKey(type, env);
+    const done = await this.db.forEnv(env).transaction(async (tx) => {
+      const old = await repo.lockWorkingKey(tx, id, now);
+      if (!old) return undefined;
+      const secret = secretOf(old.type);
+      const made = await repo.insertKey(tx, { id: ids('key'), type: old.type, name: old.name, key_hash: hashKey(secret), redacted: redact(secret), scopes: old.scopes, seller_id: old.seller_id, api_version: old.api_version });
+      const previous = await repo.endRolledKey(tx, id, now, overlapSeconds > 0 ? new Date(now.getTime() + overlapSeconds * 1000) : null);
+      await InvalidationBus.publish(tx, env, 'api_key', old.key_hash);
+      return { key: { ...present(env, made), secret }, previous: present(env, previous), hash: old.key_hash };
+    });
+    if (!done) throw new AppError(KeyErrors.keyNotFound, `No working API key ${id} in ${env} mode.`);
+    this.bus.deliver(env, 'api_key', done.hash);
+    return { object: 'api_key_roll', key: done.key, previous: done.previous };
   }
 
   async revoke(env: Mode, id: string): Promise<ApiKey> {

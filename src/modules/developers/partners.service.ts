@@ -37,7 +37,7 @@ export interface SandboxReset {
 }
 
 /** Scopes a partner may never ask for: operator powers over keys, partners and OAuth. */
-const RESERVED = new Set(['partners', 'api_keys', 'oauth', 'oauth_clients']);
+const RESERVED = new Set(['partners', 'api_keys', 'oauth', 'oauth_clients', 'metrics']);
 const SCOPE = /^([a-z_]+):(read|write|\*)$/;
 
 export interface OAuthClient {
