@@ -10,5 +10,7 @@ export const PartnerErrors = defineErrors({
   notAPartner: { code: 'not_a_partner', status: 403, title: 'Not a partner credential' },
   invalidToken: { code: 'invalid_token', status: 401, title: 'Invalid access token' },
   partnerHeaderNotAllowed: { code: 'partner_header_not_allowed', status: 403, title: 'Tessera-Partner not allowed' },
+  partnerNotApproved: { code: 'partner_not_approved', status: 409, title: 'Partner not approved for live mode' },
+  tooManyClients: { code: 'too_many_clients', status: 409, title: 'Too many OAuth clients' },
   sandboxRequired: { code: 'partner_sandbox_required', status: 403, title: 'A partner sandbox credential is required' },
 });

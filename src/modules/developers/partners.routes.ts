@@ -152,6 +152,25 @@ export function partnersRoutes(deps: ModuleDeps, partners: PartnersService): Fas
     );
 
     app.post(
+      '/v1/oauth_clients',
+      {
+        config: { auth: { scopes: [], sellers: true } },
+        schema: {
+          tags: ['Partners'],
+          summary: 'Create an OAuth client',
+          description:
+            "By a partner (any of its access tokens): another client for the partner, in test mode or (once approved) live mode, with scopes no wider than the partner's (requested in test, granted in live; default: all of them). A seller partner's client acts for its seller. The secret is shown once. At most 10 active clients per mode.",
+          body: Type.Object({ environment: Type.Optional(StringEnum(['live', 'test'])), scopes: Type.Optional(Scopes) }, { additionalProperties: false }),
+          response: { 201: Type.Object({ client: Type.Ref(OAuthClient), client_secret: Type.String({ description: 'Shown once, never again.' }) }) },
+        },
+      },
+      async (request, reply) => {
+        const ctx = serviceContext(request, deps);
+        return reply.code(201).header('cache-control', 'no-store').send(await partners.createClient(ctx.actor!, ctx.ids, request.body));
+      },
+    );
+
+    app.post(
       '/v1/oauth_clients/:id/rotate_secret',
       {
         config: { auth: { scopes: [], sellers: true } },

@@ -39,6 +39,8 @@ export interface SandboxReset {
 /** Scopes a partner may never ask for: operator powers over keys, partners and OAuth. */
 const RESERVED = new Set(['partners', 'api_keys', 'oauth', 'oauth_clients', 'metrics']);
 const SCOPE = /^([a-z_]+):(read|write|\*)$/;
+/** Active OAuth clients a partner may hold per mode. */
+const MAX_CLIENTS = 10;
 
 export interface OAuthClient {
   id: string;
@@ -261,6 +263,33 @@ export class PartnersService {
     const client = await repo.findClient(this.home, id);
     if (!client || (caller.partnerId && client.partner_id !== caller.partnerId)) throw new AppError(PartnerErrors.clientNotFound, `No OAuth client ${id}.`);
     return client;
+  }
+
+  /**
+   * A partner's additional client (another deployment, a narrower integration): in test mode, or
+   * in live mode once approved; scopes no wider than the partner's (requested in test, granted in
+   * live); bound to the partner's seller in that mode. The secret is shown once. At most
+   * MAX_CLIENTS active clients per mode; the partner's row is locked, so concurrent calls count right.
+   */
+  async createClient(caller: Credential, ids: IdGenerator, input: { environment?: Mode; scopes?: readonly string[] }): Promise<{ client: OAuthClient; client_secret: string }> {
+    if (!caller.partnerId) throw new AppError(PartnerErrors.notAPartner, 'Only a partner access token creates OAuth clients; operators issue live ones by approval.');
+    const env: Mode = input.environment ?? (caller.env === 'live' ? 'live' : 'test');
+    const secret = newSecret(env);
+    const now = this.now();
+    const client = await this.home.transaction(async (tx) => {
+      const partner = await repo.findPartner(tx, caller.partnerId!, true);
+      if (!partner) throw new AppError(PartnerErrors.partnerNotFound, `No partner ${caller.partnerId!}.`);
+      if (env === 'live' && (partner.status !== 'approved' || !partner.granted_scopes)) throw new AppError(PartnerErrors.partnerNotApproved, 'Live clients come after an operator approves the partner.');
+      const allowed = env === 'live' ? partner.granted_scopes! : partner.requested_scopes;
+      const scopes = input.scopes ? validScopes(input.scopes, '/scopes') : allowed;
+      const wider = scopes.filter((s) => !scopeCovers(allowed, s));
+      if (wider.length) throw new AppError(PartnerErrors.scopesWiderThanRequested, `The partner may not use ${wider.join(', ')} in ${env} mode (allowed: ${allowed.join(', ')}).`, [{ detail: 'Wider than allowed.', pointer: '/scopes' }]);
+      const active = (await repo.clientsOf(tx, partner.id)).filter((c) => c.env === env && !c.revoked_at).length;
+      if (active >= MAX_CLIENTS) throw new AppError(PartnerErrors.tooManyClients, `A partner has at most ${MAX_CLIENTS} active ${env} clients; revoke one first.`);
+      const sellerId = env === 'live' ? partner.live_seller_id : partner.test_seller_id;
+      return repo.insertClient(tx, { id: ids('cli'), partner_id: partner.id, env, scopes: [...scopes], seller_id: sellerId, created_at: now }, hashKey(secret));
+    });
+    return { client: presentClient(client), client_secret: secret };
   }
 
   /** A new secret; the old ones keep working for `expiresInSeconds` (0: stop at once). */

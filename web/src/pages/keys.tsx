@@ -110,11 +110,12 @@ function ApiKeys() {
   );
 }
 
-/** Partners: their OAuth clients — roll the secret (with an overlap) or revoke. */
+/** Partners: their OAuth clients — create one, roll a secret (with an overlap) or revoke. */
 function OAuthClients() {
   const { api } = useSession();
   const partner = useLoad(async () => data((await api()).GET('/v1/partner')), []);
   const [overlap, setOverlap] = useState(86_400);
+  const [draft, setDraft] = useState({ environment: 'test' as 'test' | 'live', scopes: '' });
   const [secret, setSecret] = useState<{ label: string; value: string } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const act = async (fn: () => Promise<void>) => {
@@ -130,7 +131,30 @@ function OAuthClients() {
     <>
       <ErrorBox error={error ?? partner.error} />
       {secret ? <Secret label={secret.label} value={secret.value} /> : null}
-      <p>Your clients are issued at signup (test mode) and at approval (live mode). Roll a secret to replace it; revoke a client to stop it and every token it holds at once.</p>
+      <p>Your first clients are issued at signup (test mode) and at approval (live mode). Create more for other deployments, roll a secret to replace it, revoke a client to stop it and every token it holds at once.</p>
+      <form
+        aria-label="Create an OAuth client"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act(async () => {
+            const scopes = draft.scopes.split(',').map((s) => s.trim()).filter(Boolean);
+            const made = await data((await api()).POST('/v1/oauth_clients', { body: { environment: draft.environment, ...(scopes.length ? { scopes } : {}) } }));
+            setSecret({ label: `Secret of the new client ${made.client.id}`, value: made.client_secret });
+          });
+        }}
+      >
+        <h2>New client</h2>
+        <Field label="Mode" id="client-env">
+          <select id="client-env" value={draft.environment} onChange={(e) => setDraft({ ...draft, environment: e.currentTarget.value as 'test' | 'live' })}>
+            <option value="test">test (your sandbox)</option>
+            <option value="live">live (after approval)</option>
+          </select>
+        </Field>
+        <Field label="Client scopes" id="client-scopes" hint="Comma-separated; empty for all your scopes.">
+          <input id="client-scopes" value={draft.scopes} onInput={(e) => setDraft({ ...draft, scopes: e.currentTarget.value })} aria-describedby="client-scopes-hint" />
+        </Field>
+        <button type="submit">Create client</button>
+      </form>
       <OverlapSelect id="client-overlap" value={overlap} onChange={setOverlap} />
       <table>
         <thead>
