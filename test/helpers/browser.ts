@@ -36,3 +36,29 @@ export function watchErrors(page: Page): string[] {
   });
   return errors;
 }
+
+/**
+ * What every page must satisfy to be usable without a mouse or a screen: each form control has a
+ * label (a `<label for>`, or aria-label), each button and link a name, each table column header a
+ * scope, and the page one `<h1>`. Returns the offenders, described.
+ */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  // runs in the page (a string: this project's TypeScript has no DOM types outside web/)
+  return page.evaluate<string[]>(`(() => {
+    const problems = [];
+    const describe = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.getAttribute('name') ? '[name=' + el.getAttribute('name') + ']' : '');
+    for (const el of document.querySelectorAll('input, select, textarea')) {
+      if (el.type === 'hidden') continue;
+      const labelled = (el.labels && el.labels.length > 0) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+      if (!labelled) problems.push(describe(el) + ' has no label');
+    }
+    for (const el of document.querySelectorAll('button, a[href]')) {
+      const name = (el.textContent || '').trim() || el.getAttribute('aria-label');
+      if (!name) problems.push(describe(el) + ' has no accessible name');
+    }
+    for (const th of document.querySelectorAll('thead th')) if (!th.getAttribute('scope')) problems.push('column header "' + th.textContent + '" has no scope');
+    const h1 = document.querySelectorAll('h1').length;
+    if (h1 !== 1) problems.push(h1 + ' h1 headings');
+    return problems;
+  })()`);
+}
