@@ -5,7 +5,7 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { launchChromium, screenshot, watchErrors } from './helpers/browser.js';
 import { manualClock } from './helpers/receiver.js';
 import { api, listen, ok } from './helpers/sdk.js';
-import { DAY, buy, createMarket, createSeller, netOf, sellerOrdersOf, sellerProduct, shipAndDeliver, type Market } from './helpers/settlements.js';
+import { DAY, buy, createMarket, createSeller, netOf, parseCsv, sellerOrdersOf, sellerProduct, shipAndDeliver, type Market } from './helpers/settlements.js';
 
 /**
  * The operations console's marketplace pages in real Chromium: an operator connects with an API
@@ -42,35 +42,6 @@ async function deliveredSale(name: string, price: number): Promise<{ seller: str
 }
 
 const usd = (minor: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(minor / 100);
-
-/** A minimal RFC 4180 reader: quoted fields, doubled quotes, CRLF rows. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i++;
-    } else field += c;
-  }
-  return rows;
-}
 
 async function connect(): Promise<{ page: Page; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'en-US', acceptDownloads: true });

@@ -4,7 +4,7 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { eventsOf } from './helpers/events.js';
 import { manualClock, startReceiver } from './helpers/receiver.js';
 import { api, ok, problem } from './helpers/sdk.js';
-import { DAY, balanceOf, buy, createMarket, createSeller, drain, netOf, sellerKey, sellerOrdersOf, sellerProduct, settle, shipAndDeliver, type Market, type RunBody } from './helpers/settlements.js';
+import { DAY, balanceOf, buy, createMarket, createSeller, drain, netOf, parseCsv, sellerKey, sellerOrdersOf, sellerProduct, settle, shipAndDeliver, type Market, type RunBody } from './helpers/settlements.js';
 
 const clock = manualClock(Date.parse('2026-10-01T10:00:00Z'));
 let t: TestApp;
@@ -36,35 +36,6 @@ async function deliveredSale(price: number, sellerId?: string) {
 
 const payoutsOf = (run: RunBody, seller: string) => run.payouts.filter((p) => p.seller_id === seller);
 const today = () => clock.now().toISOString().slice(0, 10);
-
-/** A minimal RFC 4180 reader: quoted fields, doubled quotes, CRLF rows. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i++;
-    } else field += c;
-  }
-  return rows;
-}
 
 describe('settlement runs', () => {
   it('pays nothing within the hold period, the available balance after it, and a period only once', async () => {

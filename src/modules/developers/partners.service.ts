@@ -203,15 +203,18 @@ export class PartnersService {
     const partner = await this.find(caller.partnerId);
     const fresh = await this.sandboxes.create();
     const now = this.now();
-    const clients = (await repo.clientsOf(this.home, partner.id)).filter((c) => c.env === 'test');
+    let clients: repo.ClientRow[];
     try {
       if (partner.kind === 'seller' && partner.test_seller_id) {
         await this.sellers.createSeller(this.ctxFor(fresh, ids, requestId), { name: partner.name, email: partner.email }, partner.id, partner.test_seller_id);
       }
-      await this.home.transaction(async (tx) => {
+      clients = await this.home.transaction(async (tx) => {
         const swapped = await repo.swapSandbox(tx, partner.id, fresh, now);
         if (swapped?.previous) await this.sandboxes.retire(tx, swapped.previous);
-        for (const c of clients) await InvalidationBus.publish(tx, 'live', CLIENT_TOPIC, c.id);
+        // read under the partner's row lock (createClient takes it too): no client is missed
+        const test = (await repo.clientsOf(tx, partner.id)).filter((c) => c.env === 'test');
+        for (const c of test) await InvalidationBus.publish(tx, 'live', CLIENT_TOPIC, c.id);
+        return test;
       });
     } catch (err) {
       await this.sandboxes.retire(this.home, fresh).catch(() => undefined);
