@@ -95,6 +95,47 @@ describe('developer portal', () => {
     await page.close();
   }, 90_000);
 
+  it('an endpoint that answered 410 is disabled; enabled again, "Replay failed since" sends what failed, with the same event ids', async () => {
+    const gone = await startReceiver();
+    let answer = 410;
+    gone.answer(() => ({ status: answer }));
+    try {
+      const { page, errors } = await open('/');
+      await page.getByLabel('API key', { exact: true }).fill(t.keys.secret);
+      await page.getByRole('button', { name: 'Connect', exact: true }).click();
+      await page.getByRole('link', { name: 'Webhooks' }).click();
+      await page.getByLabel('URL').fill(gone.url);
+      await page.getByLabel('Events').fill('product.created');
+      await page.getByRole('button', { name: 'Create endpoint' }).click();
+      const row = page.locator('tr', { hasText: gone.url });
+      const endpointId = (await row.getByRole('link').textContent())!;
+      const before = new Date(Date.now() - 60_000);
+
+      // two events the receiver refuses with 410: the endpoint is disabled at the first
+      for (const title of ['Lamp', 'Desk']) ok(await api(t).POST('/v1/products', { body: { title, status: 'published', variants: [{ sku: `SKU-${title}-${Date.now()}`, prices: [{ currency: 'USD', amount: 100 }] }] } }), 201);
+      await expect.poll(async () => (await page.reload(), row.textContent()), { timeout: 30_000 }).toContain('disabled (gone)');
+      const refused = new Set(gone.received.map((r) => r.headers['webhook-id']));
+      const flip = gone.received.length;
+      answer = 200;
+      await row.getByRole('button', { name: 'Enable' }).click();
+      await expect.poll(() => row.textContent()).toContain('enabled');
+
+      await page.goto(`${base}/dashboard/#/webhooks/${endpointId}`);
+      await page.getByLabel('Replay all failed since').fill(before.toISOString().slice(0, 16)); // the browser's time zone is UTC here
+      await page.getByRole('button', { name: 'Replay failed' }).click();
+      const replayed = page.locator('tr[data-state="delivered"]').filter({ hasText: 'replay of' });
+      await expect.poll(() => replayed.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+      // what the replay sent are events the endpoint had refused, under their own ids
+      const resent = gone.received.slice(flip).filter((r) => JSON.parse(r.body).type === 'product.created');
+      expect(resent.length).toBeGreaterThan(0);
+      for (const r of resent) expect(refused.has(r.headers['webhook-id'])).toBe(true);
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await gone.close();
+    }
+  }, 90_000);
+
   it('operators create, roll (with an overlap) and revoke API keys; each secret is shown once', async () => {
     const { page, errors } = await open('/');
     await page.getByLabel('API key', { exact: true }).fill(t.keys.secret);

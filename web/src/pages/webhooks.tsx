@@ -79,6 +79,18 @@ export function WebhooksPage() {
                 >
                   Rotate secret
                 </button>
+                <button
+                  type="button"
+                  onClick={() =>
+                    void act(async () => {
+                      const status = e.status === 'enabled' ? 'disabled' : 'enabled';
+                      await data((await api()).PATCH('/v1/webhook_endpoints/{id}', { params: { path: { id: e.id } }, body: { status } }));
+                      setNotice(`${e.id} is ${status}.`);
+                    })
+                  }
+                >
+                  {e.status === 'enabled' ? 'Disable' : 'Enable'}
+                </button>
               </td>
             </tr>
           ))}
