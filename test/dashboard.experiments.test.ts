@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { Schema, TesseraClient } from '../sdk/index.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { launchChromium, screenshot, watchErrors } from './helpers/browser.js';
+import { connectWithKey, launchChromium, openDashboard, screenshot } from './helpers/browser.js';
 import { createStore, freshCountry, readyCart } from './helpers/commerce.js';
 import { api, checkout, listen, ok } from './helpers/sdk.js';
 
@@ -32,17 +32,13 @@ afterAll(async () => {
 
 /** A page connected as the operator (the test secret key pasted on the Connect page). */
 async function connect(): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-  const errors = watchErrors(page);
-  await page.goto(`${base}/dashboard/#/`);
-  await page.getByLabel('API key', { exact: true }).fill(t.keys.secret);
-  await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
-  return { page, errors };
+  const opened = await openDashboard(browser, base, '/');
+  await connectWithKey(opened.page, t.keys.secret);
+  return opened;
 }
 
 const percent = (rate: number) => `${(rate * 100).toFixed(1)} %`;
-const usd = (minor: number) => `${(minor / 100).toFixed(2)} USD`;
+const usd = (minor: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(minor / 100); // as the page formats money
 
 describe('operations console: experiments', () => {
   it('view experiment results: the numbers per variant are the API’s', async () => {

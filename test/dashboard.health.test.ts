@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { launchChromium, screenshot, watchErrors } from './helpers/browser.js';
+import { connectWithKey, launchChromium, openDashboard, screenshot } from './helpers/browser.js';
 import { createProduct } from './helpers/fixtures.js';
 import { accessToken, signup } from './helpers/partners.js';
 import { listen } from './helpers/sdk.js';
@@ -25,11 +25,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function open(path: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-  const errors = watchErrors(page);
-  await page.goto(`${base}/dashboard/#${path}`);
-  return { page, errors };
+function open(path: string): Promise<{ page: Page; errors: string[] }> {
+  return openDashboard(browser, base, path);
 }
 
 /** The numbers in the cells of a route's row: requests, then the rest. */
@@ -42,8 +39,7 @@ describe('health and usage', () => {
     expect((await t.call('GET', '/v1/products/prod_nope')).statusCode).toBe(404);
 
     const { page, errors } = await open('/');
-    await page.getByLabel('API key', { exact: true }).fill(t.keys.secret);
-    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await connectWithKey(page, t.keys.secret);
     await page.getByRole('link', { name: 'Health' }).click();
     await page.getByRole('heading', { name: 'Instance health' }).waitFor();
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { Schema, TesseraClient } from '../sdk/index.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { launchChromium, screenshot, watchErrors } from './helpers/browser.js';
+import { connectWithKey, launchChromium, openDashboard, screenshot } from './helpers/browser.js';
 import { checkout, createStore, freshCountry, readyCart } from './helpers/commerce.js';
 import { api, listen, ok } from './helpers/sdk.js';
 
@@ -46,11 +46,8 @@ describe('operations console', () => {
     expect(succeeded!.outcome).toBe('authorized');
     expect(succeeded!.processor).not.toBe(failed!.processor);
 
-    const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-    const errors = watchErrors(page);
-    await page.goto(`${base}/dashboard/#/`);
-    await page.getByLabel('API key', { exact: true }).fill(t.keys.secret);
-    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    const { page, errors } = await openDashboard(browser, base);
+    await connectWithKey(page, t.keys.secret);
 
     // the orders list, filtered to paid orders, links to the order
     await page.getByRole('link', { name: 'Orders' }).click();

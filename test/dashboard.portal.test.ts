@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { launchChromium, screenshot, watchErrors } from './helpers/browser.js';
+import { connectWithKey, launchChromium, openDashboard, screenshot } from './helpers/browser.js';
 import { startReceiver } from './helpers/receiver.js';
 import { accessToken, signup } from './helpers/partners.js';
 import { api, listen, ok } from './helpers/sdk.js';
@@ -39,11 +39,8 @@ async function signupPartner() {
   return (await signup(t, { scopes: ['catalog:read', 'carts:write'] })).credentials;
 }
 
-async function open(path: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-  const errors = watchErrors(page);
-  await page.goto(`${base}/dashboard/#${path}`);
-  return { page, errors };
+function open(path: string): Promise<{ page: Page; errors: string[] }> {
+  return openDashboard(browser, base, path);
 }
 
 describe('developer portal', () => {
@@ -101,8 +98,7 @@ describe('developer portal', () => {
     gone.answer(() => ({ status: answer }));
     try {
       const { page, errors } = await open('/');
-      await page.getByLabel('API key', { exact: true }).fill(t.keys.secret);
-      await page.getByRole('button', { name: 'Connect', exact: true }).click();
+      await connectWithKey(page, t.keys.secret);
       await page.getByRole('link', { name: 'Webhooks' }).click();
       await page.getByLabel('URL').fill(gone.url);
       await page.getByLabel('Events').fill('product.created');
@@ -138,8 +134,7 @@ describe('developer portal', () => {
 
   it('operators create, roll (with an overlap) and revoke API keys; each secret is shown once', async () => {
     const { page, errors } = await open('/');
-    await page.getByLabel('API key', { exact: true }).fill(t.keys.secret);
-    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await connectWithKey(page, t.keys.secret);
     await page.getByRole('link', { name: 'Credentials' }).click();
     await page.getByLabel('Name').fill('deploy bot');
     await page.getByLabel('Scopes').fill('catalog:read');

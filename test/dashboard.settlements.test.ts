@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { launchChromium, screenshot, watchErrors } from './helpers/browser.js';
+import { connectWithKey, launchChromium, openDashboard, screenshot } from './helpers/browser.js';
 import { manualClock } from './helpers/receiver.js';
 import { api, listen, ok } from './helpers/sdk.js';
 import { DAY, buy, createMarket, createSeller, netOf, parseCsv, sellerOrdersOf, sellerProduct, shipAndDeliver, type Market } from './helpers/settlements.js';
@@ -44,13 +44,9 @@ async function deliveredSale(name: string, price: number): Promise<{ seller: str
 const usd = (minor: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(minor / 100);
 
 async function connect(): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, locale: 'en-US', acceptDownloads: true });
-  const errors = watchErrors(page);
-  await page.goto(`${base}/dashboard/#/`);
-  await page.getByLabel('API key', { exact: true }).fill(t.keys.secret);
-  await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  await page.getByRole('heading', { name: 'Overview' }).waitFor();
-  return { page, errors };
+  const opened = await openDashboard(browser, base, '/', { locale: 'en-US', acceptDownloads: true });
+  await connectWithKey(opened.page, t.keys.secret);
+  return opened;
 }
 
 describe('operations console: marketplace', () => {

@@ -3,22 +3,8 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { createKey, createProduct } from './helpers/fixtures.js';
 import { accessToken, signup, signupRequest } from './helpers/partners.js';
 import { startReceiver } from './helpers/receiver.js';
+import type { MetricsSummary as Summary } from '../src/platform/observability/summary.js';
 
-interface RouteRow {
-  method: string;
-  route: string;
-  requests: number;
-  client_errors: number;
-  server_errors: number;
-  client_error_rate: number;
-  server_error_rate: number;
-  latency_ms: { p50: number | null; p95: number | null; p99: number | null };
-}
-interface Summary {
-  routes: RouteRow[];
-  webhooks: { attempts: number; failed_attempts: number; failure_ratio: number | null };
-  caches: { cache: string; hits: number; misses: number; hit_ratio: number | null }[];
-}
 
 let t: TestApp;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;

@@ -8,7 +8,7 @@ import { bootstrap } from '../src/bootstrap.js';
 import { ulidIds } from '../src/platform/crypto/ids.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { assertContract } from './helpers/contract.js';
-import { listen, sdk } from './helpers/sdk.js';
+import { listen, ok, sdk } from './helpers/sdk.js';
 
 /**
  * The README's "Partner walk-through": a partner goes from signup to a paid sandbox order with
@@ -114,7 +114,6 @@ describe('the partner walk-through', () => {
     const partner: TesseraClient = sdk(t, baseUrl, granted.access_token);
 
     // 3. The sandbox catalog.
-    const ok = <T>(r: { data?: T; error?: unknown; response: Response }): T => (r.data === undefined ? expect.fail(`${r.response.status}: ${JSON.stringify(r.error)}`) : r.data);
     const products = ok(await partner.GET('/v1/products', { params: { query: { status: 'published', limit: 1 } } }));
     const sku = products.data[0]!.variants[0]!.sku;
 

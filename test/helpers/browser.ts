@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
 /** Debian's Chromium, which Playwright drives (playwright-core ships no browser). */
 export const CHROMIUM = process.env.TESSERA_CHROMIUM ?? '/usr/bin/chromium';
@@ -15,6 +15,21 @@ export async function launchChromium(): Promise<Browser> {
     execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   }
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox'] });
+}
+
+/** A new page at the dashboard's `path` (hash route), with its console watched (`watchErrors`). */
+export async function openDashboard(browser: Browser, base: string, path = '/', options: BrowserContextOptions = {}): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, ...options });
+  const errors = watchErrors(page);
+  await page.goto(`${base}/dashboard/#${path}`);
+  return { page, errors };
+}
+
+/** Connects `page` (on the Connect page) with an API key pasted in, as an operator does, and waits for the overview. */
+export async function connectWithKey(page: Page, key: string): Promise<void> {
+  await page.getByLabel('API key', { exact: true }).fill(key);
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
 }
 
 /** Saves a full-page screenshot of `page` as `<name>.png` among the artifacts. */

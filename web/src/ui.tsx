@@ -87,6 +87,45 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
   return { ...state, reload: () => setTick((n) => n + 1) };
 }
 
+/**
+ * A user's action on the page: `act(fn, label)` runs `fn`, shows its label while it runs (`busy`,
+ * for a Progress), keeps the error for the ErrorBox, and calls `after` (a reload) when it succeeds.
+ */
+export function useAction(after?: () => void) {
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const act = async (fn: () => Promise<void>, label = 'Working') => {
+    setError(null);
+    setBusy(label);
+    try {
+      await fn();
+      after?.();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(null);
+    }
+  };
+  return { act, busy, error };
+}
+
+/**
+ * Minor units as money in their currency, with the currency's own decimals (12345 USD → $123.45,
+ * 1200 JPY → ¥1,200); `maxDecimals` allows more for sub-unit prices ("0.0005"). `—` for null; the
+ * bare number without a currency.
+ */
+export function money(minor: number | string | null, currency: string | null, maxDecimals?: number): string {
+  if (minor === null) return '—';
+  if (!currency) return String(minor);
+  try {
+    const digits = new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    const format = new Intl.NumberFormat('en-US', { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: Math.max(digits, maxDecimals ?? digits) });
+    return format.format(Number(minor) / 10 ** digits);
+  } catch {
+    return `${minor} ${currency} (minor units)`;
+  }
+}
+
 /** A one-time secret: shown once, with a copy button. */
 export function Secret({ label, value }: { label: string; value: string }) {
   return (

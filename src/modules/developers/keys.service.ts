@@ -264,11 +264,10 @@ export class KeysService {
    */
   async roll(env: Mode, ids: IdGenerator, id: string, overlapSeconds: number): Promise<{ object: 'api_key_roll'; key: CreatedKey; previous: ApiKey }> {
     const now = this.now();
-    const secretOf = (type: KeyType) => generateKey(type, env);
     const done = await this.db.forEnv(env).transaction(async (tx) => {
       const old = await repo.lockWorkingKey(tx, id, now);
       if (!old) return undefined;
-      const secret = secretOf(old.type);
+      const secret = generateKey(old.type, env);
       const made = await repo.insertKey(tx, { id: ids('key'), type: old.type, name: old.name, key_hash: hashKey(secret), redacted: redact(secret), scopes: old.scopes, seller_id: old.seller_id, api_version: old.api_version });
       const previous = await repo.endRolledKey(tx, id, now, overlapSeconds > 0 ? new Date(now.getTime() + overlapSeconds * 1000) : null);
       await InvalidationBus.publish(tx, env, 'api_key', old.key_hash);

@@ -1,5 +1,4 @@
-import crypto from 'node:crypto';
-import type { Database, EnvDb, Environment, Mode, Queryable, SandboxEnv } from '../../platform/db/database.js';
+import type { Database, EnvDb, Environment, Mode, SandboxEnv } from '../../platform/db/database.js';
 import { InvalidationBus } from '../../platform/db/invalidation.js';
 import type { IdGenerator } from '../../platform/crypto/ids.js';
 import { hashKey } from '../../platform/crypto/keys.js';
@@ -9,116 +8,10 @@ import { AppError, Errors } from '../../platform/http/errors.js';
 import { toList, type List } from '../../platform/http/pagination.js';
 import { CLIENT_TOPIC, type OAuthService } from './oauth.service.js';
 import { PartnerErrors } from './partners.errors.js';
+import { MAX_CLIENTS, newSecret, presentClient, presentPartner, validScopes, type IssuedCredentials, type OAuthClient, type Partner, type SandboxesPort, type SandboxReset, type SellerAccountsPort } from './partners.model.js';
 import * as repo from './partners.repo.js';
 
-/**
- * What partner onboarding needs of the marketplace (filled in composition.ts): a pending seller
- * for a `seller` partner, in the environment of `ctx`.
- */
-export interface SellerAccountsPort {
-  /** @param id the seller's id: given when a sandbox reset makes the partner's test seller again. */
-  createSeller(ctx: ServiceContext, input: { name: string; email: string }, partnerId: string, id?: string): Promise<{ id: string }>;
-}
-
-/** Partner sandboxes (platform/db/sandboxes.ts, filled in composition.ts): made migrated and seeded with the demo store. */
-export interface SandboxesPort {
-  create(): Promise<SandboxEnv>;
-  /** Stops work in `env` once `tx` commits; its schema is dropped after a grace period. */
-  retire(tx: Queryable, env: SandboxEnv): Promise<void>;
-}
-
-/** What `POST /v1/test_helpers/reset` answers. */
-export interface SandboxReset {
-  object: 'sandbox_reset';
-  partner_id: string;
-  environment: 'test';
-  seller_id: string | null;
-  reset_at: string;
-}
-
-/** Scopes a partner may never ask for: operator powers over keys, partners and OAuth. */
-const RESERVED = new Set(['partners', 'api_keys', 'oauth', 'oauth_clients', 'metrics']);
-const SCOPE = /^([a-z_]+):(read|write|\*)$/;
-/** Active OAuth clients a partner may hold per mode. */
-const MAX_CLIENTS = 10;
-
-export interface OAuthClient {
-  id: string;
-  object: 'oauth_client';
-  partner_id: string;
-  environment: Mode;
-  scopes: string[];
-  seller_id: string | null;
-  created_at: string;
-  revoked_at: string | null;
-}
-
-export interface Partner {
-  id: string;
-  object: 'partner';
-  name: string;
-  email: string;
-  kind: repo.PartnerKind;
-  status: 'pending' | 'approved';
-  requested_scopes: string[];
-  granted_scopes: string[] | null;
-  test_seller_id: string | null;
-  live_seller_id: string | null;
-  clients: OAuthClient[];
-  created_at: string;
-  approved_at: string | null;
-}
-
-export interface IssuedCredentials {
-  client_id: string;
-  client_secret: string;
-  environment: Mode;
-  scopes: string[];
-  seller_id: string | null;
-}
-
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-function presentClient(r: repo.ClientRow): OAuthClient {
-  return { id: r.id, object: 'oauth_client', partner_id: r.partner_id, environment: r.env, scopes: r.scopes, seller_id: r.seller_id, created_at: r.created_at.toISOString(), revoked_at: iso(r.revoked_at) };
-}
-
-function presentPartner(p: repo.PartnerRow, clients: repo.ClientRow[]): Partner {
-  return {
-    id: p.id,
-    object: 'partner',
-    name: p.name,
-    email: p.email,
-    kind: p.kind,
-    status: p.status,
-    requested_scopes: p.requested_scopes,
-    granted_scopes: p.granted_scopes,
-    test_seller_id: p.test_seller_id,
-    live_seller_id: p.live_seller_id,
-    clients: clients.map(presentClient),
-    created_at: p.created_at.toISOString(),
-    approved_at: iso(p.approved_at),
-  };
-}
-
-/** A client secret: `cs_<env>_` and 43 base64url characters (256 random bits); only its SHA-256 is stored. */
-function newSecret(env: Mode): string {
-  return `cs_${env}_${crypto.randomBytes(32).toString('base64url')}`;
-}
-
-function validScopes(scopes: readonly string[], pointer: string): string[] {
-  const unique = [...new Set(scopes)];
-  const bad = unique.filter((s) => {
-    const m = SCOPE.exec(s);
-    return !m || RESERVED.has(m[1]!);
-  });
-  if (bad.length || unique.length === 0) {
-    throw new AppError(PartnerErrors.invalidScopes, `Invalid scopes: ${bad.join(', ') || '(none)'}. Use "resource:read", "resource:write" or "resource:*"; "*" and the operator resources (${[...RESERVED].join(', ')}) cannot be requested.`, [
-      { detail: 'Invalid scope list.', pointer },
-    ]);
-  }
-  return unique;
-}
+export type { IssuedCredentials, OAuthClient, Partner, SandboxesPort, SandboxReset, SellerAccountsPort } from './partners.model.js';
 
 /**
  * Partners: self-serve signup (test-mode client credentials at once, and a pending sandbox seller
@@ -147,24 +40,16 @@ export class PartnersService {
   async signup(ids: IdGenerator, requestId: string, input: { name: string; email: string; kind: repo.PartnerKind; scopes: readonly string[] }): Promise<{ partner: Partner; credentials: IssuedCredentials }> {
     const scopes = validScopes(input.scopes, '/scopes');
     const partnerId = ids('ptr');
-    // the partner's own sandbox first, with its pending test seller; if the partner's transaction then fails, the sandbox is retired
-    const sandbox = await this.sandboxes.create();
     const secret = newSecret('test');
     const now = this.now();
-    let sellerId: string | null = null;
-    let made: { partner: repo.PartnerRow; client: repo.ClientRow };
-    try {
-      if (input.kind === 'seller') sellerId = (await this.sellers.createSeller(this.ctxFor(sandbox, ids, requestId), { name: input.name, email: input.email }, partnerId)).id;
-      made = await this.home.transaction(async (tx) => {
+    const seller = input.kind === 'seller' ? { name: input.name, email: input.email, partnerId } : null;
+    const { partner, client, sellerId } = await this.inFreshSandbox(ids, requestId, seller, async (sandbox, sellerId) =>
+      this.home.transaction(async (tx) => {
         const partner = await repo.insertPartner(tx, { id: partnerId, name: input.name, email: input.email, kind: input.kind, requested_scopes: scopes, test_seller_id: sellerId, sandbox, created_at: now });
         const client = await repo.insertClient(tx, { id: ids('cli'), partner_id: partnerId, env: 'test', scopes, seller_id: sellerId, created_at: now }, hashKey(secret));
-        return { partner, client };
-      });
-    } catch (err) {
-      await this.sandboxes.retire(this.home, sandbox).catch(() => undefined);
-      throw err;
-    }
-    const { partner, client } = made;
+        return { partner, client, sellerId };
+      }),
+    );
     return { partner: presentPartner(partner, [client]), credentials: { client_id: client.id, client_secret: secret, environment: 'test', scopes, seller_id: sellerId } };
   }
 
@@ -201,30 +86,44 @@ export class PartnersService {
       throw new AppError(PartnerErrors.sandboxRequired, "Resetting wipes a partner's own sandbox: call it with an access token of the partner's test-mode client.");
     }
     const partner = await this.find(caller.partnerId);
-    const fresh = await this.sandboxes.create();
     const now = this.now();
-    let clients: repo.ClientRow[];
-    try {
-      if (partner.kind === 'seller' && partner.test_seller_id) {
-        await this.sellers.createSeller(this.ctxFor(fresh, ids, requestId), { name: partner.name, email: partner.email }, partner.id, partner.test_seller_id);
-      }
-      clients = await this.home.transaction(async (tx) => {
+    const seller = partner.kind === 'seller' && partner.test_seller_id ? { name: partner.name, email: partner.email, partnerId: partner.id, id: partner.test_seller_id } : null;
+    const clients = await this.inFreshSandbox(ids, requestId, seller, (fresh) =>
+      this.home.transaction(async (tx) => {
         const swapped = await repo.swapSandbox(tx, partner.id, fresh, now);
         if (swapped?.previous) await this.sandboxes.retire(tx, swapped.previous);
         // read under the partner's row lock (createClient takes it too): no client is missed
         const test = (await repo.clientsOf(tx, partner.id)).filter((c) => c.env === 'test');
         for (const c of test) await InvalidationBus.publish(tx, 'live', CLIENT_TOPIC, c.id);
         return test;
-      });
-    } catch (err) {
-      await this.sandboxes.retire(this.home, fresh).catch(() => undefined);
-      throw err;
-    }
+      }),
+    );
     for (const c of clients) {
       this.oauth.forget(c.id);
       this.bus.deliver('live', CLIENT_TOPIC, c.id);
     }
     return { object: 'sandbox_reset', partner_id: partner.id, environment: 'test', seller_id: partner.kind === 'seller' ? partner.test_seller_id : null, reset_at: now.toISOString() };
+  }
+
+  /**
+   * Makes a sandbox (and in it the partner's pending test seller, under `seller.id` when given),
+   * then runs `use` to point the partner at it. If anything fails, the new sandbox is retired, so
+   * neither a signup nor a reset leaves a half-made one behind.
+   */
+  private async inFreshSandbox<T>(
+    ids: IdGenerator,
+    requestId: string,
+    seller: { name: string; email: string; partnerId: string; id?: string } | null,
+    use: (sandbox: SandboxEnv, sellerId: string | null) => Promise<T>,
+  ): Promise<T> {
+    const sandbox = await this.sandboxes.create();
+    try {
+      const sellerId = seller ? (await this.sellers.createSeller(this.ctxFor(sandbox, ids, requestId), { name: seller.name, email: seller.email }, seller.partnerId, seller.id)).id : null;
+      return await use(sandbox, sellerId);
+    } catch (err) {
+      await this.sandboxes.retire(this.home, sandbox).catch(() => undefined);
+      throw err;
+    }
   }
 
   /**

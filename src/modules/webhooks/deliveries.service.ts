@@ -64,8 +64,12 @@ export class DeliveriesService {
 
   async list(ctx: ServiceContext, endpointId: string, q: ListParams & { status?: repo.DeliveryRow['status'] }): Promise<List<WebhookDelivery>> {
     await this.endpoints.find(ctx, endpointId);
-    const rows = await repo.listDeliveries(ctx.db, { endpointId, ...(q.status ? { status: q.status } : {}), ...(q.starting_after ? { before: q.starting_after } : {}), limit: q.limit + 1 });
-    const attempts = await repo.attemptsOf(ctx.db, rows.map((r) => r.id));
+    // one snapshot for both reads: a worker committing in between would pair a delivery's old status with its new attempt
+    const { rows, attempts } = await ctx.db.transaction(async (tx) => {
+      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      const rows = await repo.listDeliveries(tx, { endpointId, ...(q.status ? { status: q.status } : {}), ...(q.starting_after ? { before: q.starting_after } : {}), limit: q.limit + 1 });
+      return { rows, attempts: await repo.attemptsOf(tx, rows.map((r) => r.id)) };
+    });
     return toList(rows.map((r) => presentDelivery(r, attempts.get(r.id) ?? [])), q.limit, (d) => d.id);
   }
 

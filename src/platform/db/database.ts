@@ -24,6 +24,12 @@ export function isEnvironment(env: string): env is Environment {
   return env === 'live' || env === 'test' || isSandbox(env);
 }
 
+/** The sandboxes in use (not retired), oldest first, as listed in `live.sandboxes` (platform/db/sandboxes.ts). */
+export async function activeSandboxes(q: Pick<pg.Pool, 'query'>): Promise<SandboxEnv[]> {
+  const { rows } = await q.query<{ env: string }>('SELECT env FROM live.sandboxes WHERE retired_at IS NULL ORDER BY created_at');
+  return rows.map((r) => r.env).filter(isSandbox);
+}
+
 /** The mode of an environment: sandboxes are test mode. */
 export function modeOf(env: Environment): Mode {
   return env === 'live' ? 'live' : 'test';
@@ -203,9 +209,8 @@ export class Database {
   environments(): Promise<Environment[]> {
     const now = Date.now();
     if (this.listed && now - this.listed.at < 1000) return this.listed.envs;
-    const envs = this.admin
-      .query<{ env: string }>('SELECT env FROM live.sandboxes WHERE retired_at IS NULL ORDER BY created_at')
-      .then((r) => [...MODES, ...r.rows.map((row) => row.env).filter(isSandbox)])
+    const envs = activeSandboxes(this.admin)
+      .then((sandboxes): Environment[] => [...MODES, ...sandboxes])
       .catch((err: unknown) => {
         if ((err as { code?: string }).code === '42P01') return [...MODES]; // not migrated yet
         this.listed = undefined;

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
-import { MODES, isSandbox, type Environment } from './database.js';
+import { MODES, activeSandboxes, type Environment } from './database.js';
 
 /** A folder of numbered SQL files (`001_products.sql`) owned by one module. */
 export interface MigrationSource {
@@ -62,8 +62,17 @@ async function applied(client: pg.PoolClient | pg.Pool, schema: Environment): Pr
 async function schemas(client: pg.PoolClient | pg.Pool): Promise<Environment[]> {
   const listed = await client.query<{ t: string | null }>(`SELECT to_regclass('live.sandboxes') AS t`);
   if (!listed.rows[0]?.t) return [...MODES];
-  const { rows } = await client.query<{ env: string }>('SELECT env FROM live.sandboxes WHERE retired_at IS NULL ORDER BY created_at');
-  return [...MODES, ...rows.map((r) => r.env).filter(isSandbox)];
+  return [...MODES, ...(await activeSandboxes(client))];
+}
+
+/**
+ * Runs migration `m` in `schema` and records it in the schema's ledger, on `client` inside the
+ * caller's transaction (`migrate` gives each file its own; a new sandbox takes them all in one).
+ */
+export async function applyMigration(client: pg.PoolClient | pg.Client, schema: Environment, m: Migration): Promise<void> {
+  await client.query(`SET LOCAL search_path TO ${schema}, public`);
+  await client.query(m.sql);
+  await client.query(`INSERT INTO ${schema}.schema_migrations (module, version, name, checksum) VALUES ($1, $2, $3, $4)`, [m.module, m.version, m.name, m.checksum]);
 }
 
 /**
@@ -88,14 +97,7 @@ export async function migrate(pool: pg.Pool, sources: readonly MigrationSource[]
         if (checksum !== undefined) throw new Error(`Migration ${m.module}/${m.name} was changed after it was applied to ${schema}`);
         await client.query('BEGIN');
         try {
-          await client.query(`SET LOCAL search_path TO ${schema}, public`);
-          await client.query(m.sql);
-          await client.query(`INSERT INTO ${schema}.schema_migrations (module, version, name, checksum) VALUES ($1, $2, $3, $4)`, [
-            m.module,
-            m.version,
-            m.name,
-            m.checksum,
-          ]);
+          await applyMigration(client, schema, m);
           await client.query('COMMIT');
         } catch (err) {
           await client.query('ROLLBACK');

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { isSandbox, type Database, type Queryable, type SandboxEnv } from './database.js';
-import { LEDGER, load, MIGRATION_LOCK_ID, type MigrationSource } from './migrate.js';
+import { applyMigration, LEDGER, load, MIGRATION_LOCK_ID, type MigrationSource } from './migrate.js';
 
 /** Fills a new sandbox (its demo store), inside the transaction that creates it. */
 export type SandboxSeed = (tx: Queryable, env: SandboxEnv) => Promise<void>;
@@ -36,11 +36,7 @@ export class Sandboxes {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_ID]);
       await client.query(LEDGER(env));
-      await client.query(`SET LOCAL search_path TO ${env}, public`);
-      for (const m of load(this.options.migrations)) {
-        await client.query(m.sql);
-        await client.query(`INSERT INTO ${env}.schema_migrations (module, version, name, checksum) VALUES ($1, $2, $3, $4)`, [m.module, m.version, m.name, m.checksum]);
-      }
+      for (const m of load(this.options.migrations)) await applyMigration(client, env, m);
       const committed: (() => void)[] = [];
       // statements run unnamed: this admin connection serves every sandbox, and is not worth preparing on
       const tx: Queryable = {

@@ -6,11 +6,26 @@ import { ErrorBox, Field, Page, Pager, Progress, useLoad, usePager, when } from 
 
 type Delivery = Schema<'WebhookDelivery'>;
 
-/** What a delivery's state means to a person: retries still to come count as failing, not failed. */
-export function deliveryState(d: Delivery): string {
+/**
+ * An attempt is counted when the worker takes the delivery, and logged when it has the answer: a
+ * pending delivery with more attempts than log entries is being sent right now.
+ */
+const sending = (d: Delivery) => d.status === 'pending' && d.attempt_log.length < d.attempts;
+/** Delivered, failed for good, or waiting for a retry after a failed attempt: nothing is in flight. */
+const settled = (d: Delivery) => d.status !== 'pending' || (d.attempts > 0 && !sending(d));
+
+/** The delivery's state, for scripts and tests: delivered, failed, failing, sending or pending. */
+function stateOf(d: Delivery): string {
   if (d.status === 'succeeded') return 'delivered';
   if (d.status === 'failed') return 'failed';
-  return d.attempts > 0 ? `failing, retry ${when(d.next_attempt_at)}` : 'pending';
+  if (sending(d)) return 'sending';
+  return d.attempts > 0 ? 'failing' : 'pending';
+}
+
+/** What a delivery's state means to a person: retries still to come count as failing, not failed. */
+export function deliveryState(d: Delivery): string {
+  const state = stateOf(d);
+  return state === 'failing' ? `failing, retry ${when(d.next_attempt_at)}` : state;
 }
 
 /**
@@ -36,7 +51,7 @@ export function EndpointPage({ id }: { id: string }) {
     for (let round = 0; round < 60; round++) {
       const page = await data(client.GET('/v1/webhook_endpoints/{id}/deliveries', { params: { path: { id }, query: { limit: 100 } } }));
       const mine = page.data.filter((d) => ids.includes(d.id));
-      const done = mine.filter((d) => d.status !== 'pending' || d.attempts > 0).length;
+      const done = mine.filter(settled).length;
       setProgress({ label: 'Replaying', value: done, max: ids.length });
       if (done >= ids.length) break;
       await new Promise((r) => setTimeout(r, 500));
@@ -111,7 +126,7 @@ export function EndpointPage({ id }: { id: string }) {
         </thead>
         <tbody>
           {(log.value?.data ?? []).map((d) => (
-            <tr key={d.id} data-delivery={d.id} data-state={d.status === 'succeeded' ? 'delivered' : d.attempts > 0 && d.status !== 'failed' ? 'failing' : d.status}>
+            <tr key={d.id} data-delivery={d.id} data-state={stateOf(d)}>
               <td><code>{d.id}</code>{d.replay_of ? <small> (replay of {d.replay_of})</small> : null}</td>
               <td>{d.event_type}<br /><small><code>{d.event_id}</code></small></td>
               <td>{deliveryState(d)}</td>

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import type { Schema } from '../../../sdk/index.js';
 import { data } from '../api.js';
 import { useSession } from '../session.js';
-import { ErrorBox, Field, Page, Pager, useLoad, usePager, when } from '../ui.js';
+import { ErrorBox, Field, money, Page, Pager, useLoad, usePager, when } from '../ui.js';
 
 type Experiment = Schema<'Experiment'>;
 type VariantResult = Schema<'ExperimentResults'>['variants'][number];
@@ -10,13 +10,6 @@ type VariantResult = Schema<'ExperimentResults'>['variants'][number];
 /** A rate (0–1) as a person reads it: `12.5 %`. */
 export const percent = (rate: number) => `${(rate * 100).toFixed(1)} %`;
 
-/** Minor units in `currency` as `25.00 USD` (the digits the currency has, without locale surprises). */
-export function money(minor: number | null, currency: string | null): string {
-  if (minor === null) return '—';
-  if (!currency) return String(minor);
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  return `${(minor / 10 ** digits).toFixed(digits)} ${currency}`;
-}
 
 /** Relative change of a variant's conversion rate against the control's; null for the control or a zero control rate. */
 export function lift(v: VariantResult, control: VariantResult | undefined): string {

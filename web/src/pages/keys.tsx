@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { data } from '../api.js';
 import { roleOf, useSession } from '../session.js';
-import { ErrorBox, Field, Page, Pager, Secret, useLoad, usePager, when } from '../ui.js';
+import { ErrorBox, Field, Page, Pager, Secret, useAction, useLoad, usePager, when } from '../ui.js';
 
 const OVERLAPS = [
   [0, 'now'],
@@ -28,16 +28,7 @@ function ApiKeys() {
   const [form, setForm] = useState({ type: 'restricted' as 'secret' | 'publishable' | 'restricted', name: '', scopes: 'catalog:read' });
   const [overlap, setOverlap] = useState(0);
   const [secret, setSecret] = useState<{ label: string; value: string } | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const act = async (fn: () => Promise<void>) => {
-    setError(null);
-    try {
-      await fn();
-      list.reload();
-    } catch (err) {
-      setError(err);
-    }
-  };
+  const { act, error } = useAction(list.reload);
   return (
     <>
       <ErrorBox error={error ?? list.error} />
@@ -117,16 +108,7 @@ function OAuthClients() {
   const [overlap, setOverlap] = useState(86_400);
   const [draft, setDraft] = useState({ environment: 'test' as 'test' | 'live', scopes: '' });
   const [secret, setSecret] = useState<{ label: string; value: string } | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const act = async (fn: () => Promise<void>) => {
-    setError(null);
-    try {
-      await fn();
-      partner.reload();
-    } catch (err) {
-      setError(err);
-    }
-  };
+  const { act, error } = useAction(partner.reload);
   return (
     <>
       <ErrorBox error={error ?? partner.error} />

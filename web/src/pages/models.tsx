@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import type { Schema } from '../../../sdk/index.js';
 import { data } from '../api.js';
 import { useSession } from '../session.js';
-import { ErrorBox, Page, Pager, Progress, useLoad, usePager, when } from '../ui.js';
+import { ErrorBox, Page, Pager, Progress, useAction, useLoad, usePager, when } from '../ui.js';
 import { percent } from './experiments.js';
 
 type Model = Schema<'RecommendationModel'>;
@@ -34,23 +34,16 @@ export function ModelsPage() {
     [pager.cursor],
   );
   const [activateBuilt, setActivateBuilt] = useState(true);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
-  const act = async (label: string, fn: () => Promise<string>) => {
-    setError(null);
+  const action = useAction(() => {
+    pager.reset();
+    list.reload();
+  });
+  const { busy, error } = action;
+  const act = (label: string, fn: () => Promise<string>) => {
     setNotice(null);
-    setBusy(label);
-    try {
-      setNotice(await fn());
-      pager.reset();
-      list.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(null);
-    }
+    return action.act(async () => setNotice(await fn()), label);
   };
 
   const build = () =>

@@ -1,8 +1,8 @@
 import type { Schema } from '../../../sdk/index.js';
 import { data } from '../api.js';
 import { useSession } from '../session.js';
-import { ErrorBox, Page, useLoad, when } from '../ui.js';
-import { money, words } from './orders.js';
+import { ErrorBox, money, Page, useLoad, when } from '../ui.js';
+import { words } from './orders.js';
 
 type Attempt = Schema<'PaymentAttempt'>;
 

@@ -2,20 +2,12 @@ import { useState } from 'preact/hooks';
 import type { Schema } from '../../../sdk/index.js';
 import { data } from '../api.js';
 import { useSession } from '../session.js';
-import { ErrorBox, Field, Page, Pager, useLoad, usePager, when } from '../ui.js';
+import { ErrorBox, Field, money, Page, Pager, useLoad, usePager, when } from '../ui.js';
 
 type Status = Schema<'Order'>['status'];
 
 const STATUSES: readonly Status[] = ['pending', 'paid', 'partially_fulfilled', 'fulfilled', 'completed', 'canceled', 'refunded'];
 
-/** An amount in minor units as a person reads it, in the order's currency. */
-export function money(amount: number, currency: string): string {
-  try {
-    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(amount / 100);
-  } catch {
-    return `${(amount / 100).toFixed(2)} ${currency}`;
-  }
-}
 
 /** A status code as words (`partially_fulfilled` → `partially fulfilled`). */
 export const words = (code: string) => code.replace(/_/g, ' ');

@@ -2,8 +2,8 @@ import { useState } from 'preact/hooks';
 import type { Schema } from '../../../sdk/index.js';
 import { data } from '../api.js';
 import { useSession } from '../session.js';
-import { ErrorBox, Field, Page, Progress, when } from '../ui.js';
-import { money, SellerFindings } from './settlements.js';
+import { ErrorBox, Field, money, Page, Progress, useAction, when } from '../ui.js';
+import { SellerFindings } from './settlements.js';
 
 type PaymentsRun = Schema<'ReconciliationRun'>;
 type SellerCheck = Schema<'SellerReconciliation'>;
@@ -14,7 +14,6 @@ const KIND: Record<Schema<'ReconciliationFinding'>['kind'], string> = {
   amount_mismatch: 'amounts differ',
 };
 
-const amount = (value: number | null, currency: string | null) => (value === null ? '—' : currency ? money(value, currency) : String(value));
 
 /** A payments reconciliation run: what was compared, and each difference with both sides' amounts. */
 function PaymentsRunView({ run }: { run: PaymentsRun }) {
@@ -57,8 +56,8 @@ function PaymentsRunView({ run }: { run: PaymentsRun }) {
                 <td>{f.processor}</td>
                 <td>{f.payment_id ? <code>{f.payment_id}</code> : f.processor_payment_id ? <small>theirs: <code>{f.processor_payment_id}</code></small> : '—'}</td>
                 <td>{f.reference ? <code>{f.reference}</code> : '—'}</td>
-                <td>{amount(f.expected_captured, f.currency)} / {amount(f.actual_captured, f.currency)}</td>
-                <td>{amount(f.expected_refunded, f.currency)} / {amount(f.actual_refunded, f.currency)}</td>
+                <td>{money(f.expected_captured, f.currency)} / {money(f.actual_captured, f.currency)}</td>
+                <td>{money(f.expected_refunded, f.currency)} / {money(f.actual_refunded, f.currency)}</td>
               </tr>
             ))}
           </tbody>
@@ -74,23 +73,13 @@ function PaymentsRunView({ run }: { run: PaymentsRun }) {
  */
 export function ReconciliationPage() {
   const { api } = useSession();
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const [payments, setPayments] = useState<PaymentsRun | null>(null);
   const [sellers, setSellers] = useState<SellerCheck | null>(null);
   const [runId, setRunId] = useState('');
 
-  const act = async (label: string, fn: () => Promise<void>) => {
-    setBusy(label);
-    setError(null);
-    try {
-      await fn();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(null);
-    }
-  };
+  const action = useAction();
+  const { busy, error } = action;
+  const act = (label: string, fn: () => Promise<void>) => action.act(fn, label);
 
   return (
     <Page title="Reconciliation">

@@ -2,8 +2,7 @@ import { useState } from 'preact/hooks';
 import type { Schema } from '../../../sdk/index.js';
 import { data } from '../api.js';
 import { useSession } from '../session.js';
-import { ErrorBox, Field, Page, Pager, Progress, useLoad, usePager, when } from '../ui.js';
-import { money } from './settlements.js';
+import { ErrorBox, Field, money, Page, Pager, Progress, useLoad, usePager, when } from '../ui.js';
 
 type Seller = Schema<'Seller'>;
 type Balance = Schema<'SellerBalance'>['balances'];

@@ -2,21 +2,11 @@ import { useState } from 'preact/hooks';
 import type { Schema } from '../../../sdk/index.js';
 import { data } from '../api.js';
 import { useSession } from '../session.js';
-import { ErrorBox, Field, Page, Pager, Progress, useLoad, usePager, when } from '../ui.js';
+import { ErrorBox, Field, money, Page, Pager, Progress, useAction, useLoad, usePager, when } from '../ui.js';
 
 type Run = Schema<'SettlementRun'>;
 type Finding = Schema<'SellerReconciliationFinding'>;
 
-/** An amount in minor units as money in its currency (`1234`, `USD` → `$12.34`). */
-export function money(amount: number, currency: string): string {
-  try {
-    const format = new Intl.NumberFormat(undefined, { style: 'currency', currency });
-    const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-    return format.format(amount / 10 ** digits);
-  } catch {
-    return `${amount} ${currency} (minor units)`;
-  }
-}
 
 /** The differences a seller-ledger reconciliation found, or that there are none. */
 export function SellerFindings({ findings }: { findings: readonly Finding[] }) {
@@ -46,12 +36,9 @@ export function SellerFindings({ findings }: { findings: readonly Finding[] }) {
 /** Saves the run's payouts as a CSV file: the API's own export, fetched with the session's key, handed to the browser as a download. */
 function useDownload(run: Run) {
   const { api } = useSession();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const download = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const { act, busy, error } = useAction();
+  const download = () =>
+    act(async () => {
       const csv = await data((await api()).GET('/v1/settlements/{id}', { params: { path: { id: run.id } }, headers: { accept: 'text/csv' }, parseAs: 'blob' }));
       const url = URL.createObjectURL(csv);
       const link = document.createElement('a');
@@ -62,13 +49,8 @@ function useDownload(run: Run) {
       link.remove();
       // the download has started from the URL; free it once the browser has read it
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, download };
+    }, 'Preparing the CSV');
+  return { busy: busy !== null, error, download };
 }
 
 /** A run: what it released and paid, its payouts, what its reconciliation found, and its CSV export. */
@@ -148,25 +130,21 @@ export function SettlementsPage() {
   const pager = usePager();
   const list = useLoad(async () => data((await api()).GET('/v1/settlements', { params: { query: { limit: 20, ...(pager.cursor ? { starting_after: pager.cursor } : {}) } } })), [pager.cursor]);
   const [period, setPeriod] = useState('');
-  const [running, setRunning] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const [result, setResult] = useState<{ run: Run; again: boolean } | null>(null);
+  const action = useAction(() => {
+    pager.reset();
+    list.reload();
+  });
+  const { error } = action;
+  const running = action.busy !== null;
 
-  const runNow = async () => {
-    setRunning(true);
-    setError(null);
+  const runNow = () => {
     setResult(null);
-    try {
+    return action.act(async () => {
       const res = await (await api()).POST('/v1/settlements/runs', { body: period ? { period } : {} });
       const run = await data(Promise.resolve(res));
       setResult({ run, again: res.response.status === 200 });
-      pager.reset();
-      list.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setRunning(false);
-    }
+    }, 'Running the settlement');
   };
 
   return (

@@ -1,7 +1,7 @@
 import type { Schema } from '../../../sdk/index.js';
 import { data } from '../api.js';
 import { useSession } from '../session.js';
-import { ErrorBox, Page, useLoad, when } from '../ui.js';
+import { ErrorBox, money, Page, useLoad, when } from '../ui.js';
 
 type Usage = Schema<'Usage'>;
 type MeterName = keyof Usage['meters'];
@@ -15,12 +15,6 @@ const METERS: { name: MeterName; label: string }[] = [
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-/** Minor units of `currency` as money: 12345 USD → $123.45 (the currency's own number of decimals). */
-export function money(minor: number | string, currency: string, maxDecimals?: number): string {
-  const digits = new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  const format = new Intl.NumberFormat('en-US', { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: Math.max(digits, maxDecimals ?? digits) });
-  return format.format(Number(minor) / 10 ** digits);
-}
 
 /** One meter as a horizontal bar: the used part against the free quota (and the hard cap, when there is one). */
 function MeterBar({ label, meter }: { label: string; meter: MeterUsage }) {

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { data } from '../api.js';
 import { useSession } from '../session.js';
-import { ErrorBox, Field, Page, Pager, Secret, useLoad, usePager, when } from '../ui.js';
+import { ErrorBox, Field, Page, Pager, Secret, useAction, useLoad, usePager, when } from '../ui.js';
 
 /** Webhook endpoints: create one (its secret is shown once), rotate its secret, send a test event. */
 export function WebhooksPage() {
@@ -10,19 +10,13 @@ export function WebhooksPage() {
   const list = useLoad(async () => data((await api()).GET('/v1/webhook_endpoints', { params: { query: { limit: 20, ...(pager.cursor ? { starting_after: pager.cursor } : {}) } } })), [pager.cursor]);
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState('*');
-  const [error, setError] = useState<unknown>(null);
   const [secret, setSecret] = useState<{ label: string; value: string } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-
-  const act = async (fn: () => Promise<void>) => {
-    setError(null);
+  const action = useAction(list.reload);
+  const error = action.error;
+  const act = (fn: () => Promise<void>) => {
     setNotice(null);
-    try {
-      await fn();
-      list.reload();
-    } catch (err) {
-      setError(err);
-    }
+    return action.act(fn);
   };
 
   return (
